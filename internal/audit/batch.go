@@ -1,0 +1,92 @@
+package audit
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"golang.org/x/mod/sumdb/tlog"
+
+	"github.com/clinic/ehr/internal/store"
+)
+
+// auditType is the resource type the records are stored as.
+const auditType = "AuditEvent"
+
+// buildEvents asks every request for its events, in batch order. A builder
+// that panics fails the batch instead of killing the sequencer, which would
+// leave every later caller waiting forever.
+func buildEvents(batch []*request, unitErrs []error) (events []Event, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("build audit events: panic: %v", p)
+		}
+	}()
+	for i, req := range batch {
+		events = append(events, req.build(unitErrs[i])...)
+	}
+	return events, nil
+}
+
+// appendEvents stores the events as AuditEvents with the next sequence
+// numbers and appends them to the log, inside the commit's transaction. It
+// returns the head the log will have once the transaction commits.
+func (r *Recorder) appendEvents(ctx context.Context, tx store.Tx, events []Event) (head, error) {
+	if len(events) == 0 {
+		return r.head, nil
+	}
+	// The frontier in memory serves every read; the store is only a fallback.
+	tree := newOverlay(r.head.frontier, storeHashes(ctx, r.st))
+	now := r.opts.Now().UTC().Truncate(time.Millisecond)
+	entries := make([]store.LogEntry, 0, len(events))
+	var hashes []store.LogHash
+	for i := range events {
+		seq := r.head.size + int64(i)
+		w, err := r.render(&events[i], now)
+		if err != nil {
+			return head{}, fmt.Errorf("audit record %d: %w", seq, err)
+		}
+		if err := tx.Put(w); err != nil {
+			return head{}, fmt.Errorf("store AuditEvent of record %d: %w", seq, err)
+		}
+		leaf := tlog.RecordHash(w.Resource.Body)
+		stored, err := tree.appendLeaf(seq, leaf)
+		if err != nil {
+			return head{}, err
+		}
+		entries = append(entries, store.LogEntry{Seq: seq, ResourceID: w.Resource.ID, Hash: leaf[:]})
+		hashes = append(hashes, stored...)
+	}
+	if err := tx.AppendLog(entries, hashes); err != nil {
+		return head{}, fmt.Errorf("append audit log at %d: %w", r.head.size, err)
+	}
+	size := r.head.size + int64(len(events))
+	frontier, err := tree.frontier(size)
+	if err != nil {
+		return head{}, err
+	}
+	return head{size: size, frontier: frontier}, nil
+}
+
+// render turns an event into the AuditEvent version to store. The body is
+// compact JSON with sorted keys, so the bytes hashed are the bytes stored.
+func (r *Recorder) render(e *Event, now time.Time) (store.Write, error) {
+	if e.Recorded.IsZero() {
+		e.Recorded = now
+	}
+	id := r.opts.NewID()
+	doc := e.Resource(id)
+	doc["meta"] = map[string]any{"versionId": "1", "lastUpdated": now.Format(recordedFormat)}
+	body, err := json.Marshal(doc)
+	if err != nil {
+		return store.Write{}, fmt.Errorf("encode AuditEvent: %w", err)
+	}
+	w := store.Write{Resource: store.Resource{Type: auditType, ID: id, VersionID: 1, LastUpdated: now, Body: body}}
+	if r.opts.Index != nil {
+		if w.Index, w.Sort, err = r.opts.Index(auditType, doc); err != nil {
+			return store.Write{}, fmt.Errorf("index AuditEvent: %w", err)
+		}
+	}
+	return w, nil
+}

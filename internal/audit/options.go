@@ -1,0 +1,74 @@
+package audit
+
+import (
+	"crypto/rand"
+	"encoding/base64"
+	"log/slog"
+	"time"
+
+	"golang.org/x/mod/sumdb/note"
+
+	"github.com/clinic/ehr/internal/search"
+)
+
+// Options configure a Recorder. The zero value works: no checkpoints, no
+// index entries, the system clock and random ids.
+type Options struct {
+	Signer   note.Signer // signs periodic checkpoints; nil: none
+	MaxBatch int         // requests per commit; default 256
+	// Index extracts search index entries and sort values from an AuditEvent;
+	// nil stores AuditEvents without index entries.
+	Index func(resourceType string, doc map[string]any) ([]search.IndexEntry, map[string]any, error)
+	Now   func() time.Time // clock; default time.Now
+	NewID func() string    // AuditEvent ids; default 22 random URL-safe characters
+
+	CommitTimeout   time.Duration       // bound on one group commit; default 10s
+	CheckpointEvery time.Duration       // with a Signer; default 1 minute
+	OnCheckpoint    func(signed []byte) // receives each periodic checkpoint; must be quick
+	Logger          *slog.Logger        // default slog.Default()
+}
+
+const (
+	defaultMaxBatch        = 256
+	defaultCommitTimeout   = 10 * time.Second
+	defaultCheckpointEvery = time.Minute
+)
+
+func (o Options) withDefaults() Options {
+	if o.MaxBatch <= 0 {
+		o.MaxBatch = defaultMaxBatch
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.NewID == nil {
+		o.NewID = randomID
+	}
+	if o.CommitTimeout <= 0 {
+		o.CommitTimeout = defaultCommitTimeout
+	}
+	if o.CheckpointEvery <= 0 {
+		o.CheckpointEvery = defaultCheckpointEvery
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	return o
+}
+
+// randomID is 128 random bits, URL-safe base64: 22 characters.
+func randomID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails on supported platforms
+	return base64.RawURLEncoding.EncodeToString(b[:])
+}
+
+// Stats count the recorder's work since it started.
+type Stats struct {
+	Commits   int64   // successful group commits
+	Failures  int64   // group commits that failed (their waiters got ErrUnavailable)
+	Conflicts int64   // retries after another writer extended the log
+	Requests  int64   // requests committed
+	Events    int64   // AuditEvents committed
+	MeanBatch float64 // requests per successful commit
+}

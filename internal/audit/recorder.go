@@ -1,0 +1,153 @@
+package audit
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+
+	"github.com/clinic/ehr/internal/store"
+)
+
+// ErrUnavailable means the audit record could not be stored, so neither was
+// the request's work: the caller answers 503.
+var ErrUnavailable = errors.New("audit unavailable")
+
+// Recorder commits requests' work and their AuditEvents together, many
+// requests per storage transaction (group commit), through one sequencer
+// goroutine that alone assigns sequence numbers.
+type Recorder struct {
+	st   store.Store
+	opts Options
+	base context.Context // detached from every caller: see commitOnce
+
+	mu     sync.Mutex
+	queue  []*request
+	closed bool
+	wake   chan struct{} // one pending signal that the queue grew or closed
+	done   chan struct{} // closed when the sequencer has exited
+
+	// head, headOK and signedSize belong to the sequencer goroutine.
+	head       head
+	headOK     bool
+	signedSize int64 // size of the last checkpoint signed
+
+	statsMu sync.Mutex
+	stats   Stats
+
+	lastCheckpoint atomic.Pointer[[]byte]
+}
+
+// request is one caller waiting for its unit and events to be committed.
+type request struct {
+	unit    func(store.Tx) error
+	build   func(unitErr error) []Event
+	unitErr error         // the unit's own result, once committed
+	err     error         // non-nil (wrapping ErrUnavailable) when the commit failed
+	done    chan struct{} // closed when unitErr and err are final
+}
+
+// NewRecorder loads the log head and starts the sequencer. It refuses to start
+// when the log cannot be read: a server must not serve without its audit trail.
+func NewRecorder(ctx context.Context, st store.Store, opts Options) (*Recorder, error) {
+	h, err := loadHead(ctx, st)
+	if err != nil {
+		return nil, fmt.Errorf("start audit recorder: %w", err)
+	}
+	r := &Recorder{
+		st:     st,
+		opts:   opts.withDefaults(),
+		base:   context.WithoutCancel(ctx),
+		wake:   make(chan struct{}, 1),
+		done:   make(chan struct{}),
+		head:   h,
+		headOK: true,
+	}
+	r.signCheckpoint()
+	go r.run()
+	return r, nil
+}
+
+// Do runs unit (nil for reads) inside the next group commit, then records the
+// events that build returns for the unit's result in the same storage
+// transaction, so a write never takes effect without its audit record.
+//
+// It returns the unit's error, or an error wrapping ErrUnavailable when the
+// commit failed. Do waits for the commit even when ctx ends first, so that a
+// client that hangs up cannot cancel its own audit record; it then returns
+// ctx.Err() (the work and its record were committed).
+func (r *Recorder) Do(ctx context.Context, unit func(store.Tx) error, build func(unitErr error) []Event) error {
+	req := &request{unit: unit, build: build, done: make(chan struct{})}
+	if err := r.enqueue(req); err != nil {
+		return err
+	}
+	<-req.done
+	if req.err != nil {
+		return req.err
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return req.unitErr
+}
+
+// Record commits events that describe no write: reads, refusals, failures.
+func (r *Recorder) Record(ctx context.Context, events ...Event) error {
+	return r.Do(ctx, nil, func(error) []Event { return events })
+}
+
+func (r *Recorder) enqueue(req *request) error {
+	r.mu.Lock()
+	if r.closed {
+		r.mu.Unlock()
+		return fmt.Errorf("%w: recorder closed", ErrUnavailable)
+	}
+	r.queue = append(r.queue, req)
+	r.mu.Unlock()
+	r.signal()
+	return nil
+}
+
+func (r *Recorder) signal() {
+	select {
+	case r.wake <- struct{}{}:
+	default: // a signal is already pending
+	}
+}
+
+// Close stops accepting requests, waits until every queued request is
+// committed and stops the sequencer. It returns ctx.Err() if ctx ends first;
+// the sequencer still drains the queue.
+func (r *Recorder) Close(ctx context.Context) error {
+	r.mu.Lock()
+	r.closed = true
+	r.mu.Unlock()
+	r.signal()
+	select {
+	case <-r.done:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("close audit recorder: %w", ctx.Err())
+	}
+}
+
+// Stats returns the counters so far.
+func (r *Recorder) Stats() Stats {
+	r.statsMu.Lock()
+	defer r.statsMu.Unlock()
+	s := r.stats
+	if s.Commits > 0 {
+		s.MeanBatch = float64(s.Requests) / float64(s.Commits)
+	}
+	return s
+}
+
+// LastCheckpoint returns the latest checkpoint the recorder signed, or nil
+// without a Signer.
+func (r *Recorder) LastCheckpoint() []byte {
+	if p := r.lastCheckpoint.Load(); p != nil {
+		return *p
+	}
+	return nil
+}

@@ -1,0 +1,186 @@
+package audit
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/clinic/ehr/internal/store"
+)
+
+// maxConflictRetries bounds how often one batch is retried after
+// store.ErrConflict. Several server instances may share one MongoDB log; none
+// holds a lock, so two can race to append the same sequence numbers. The
+// storage rejects the loser's AppendLog (duplicate sequence), its whole
+// transaction rolls back, and the loser reloads the head and runs the batch
+// again on top of the winner's records ("retry on duplicate sequence"). This
+// keeps instances independent and costs nothing while they do not collide; a
+// lease or a central sequencer would cost a round trip on every commit.
+const maxConflictRetries = 2
+
+// run is the sequencer: it takes whatever queued while the previous commit
+// ran (up to MaxBatch) and commits it as one batch.
+func (r *Recorder) run() {
+	defer close(r.done)
+	tick := time.NewTicker(r.opts.CheckpointEvery)
+	defer tick.Stop()
+	for {
+		batch, closed := r.take()
+		if len(batch) > 0 {
+			r.commit(batch)
+			continue
+		}
+		if closed {
+			r.signCheckpoint()
+			return
+		}
+		select {
+		case <-r.wake:
+		case <-tick.C:
+			r.signCheckpoint()
+		}
+	}
+}
+
+func (r *Recorder) take() ([]*request, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	n := min(len(r.queue), r.opts.MaxBatch)
+	batch := make([]*request, n)
+	copy(batch, r.queue)
+	rest := copy(r.queue, r.queue[n:])
+	clear(r.queue[rest:]) // drop the taken requests' pointers
+	r.queue = r.queue[:rest]
+	return batch, r.closed
+}
+
+// commit commits a batch, retrying after conflicts, and releases its waiters.
+func (r *Recorder) commit(batch []*request) {
+	err := r.commitWithRetry(batch)
+	if err != nil {
+		r.opts.Logger.Error("audit group commit failed", "requests", len(batch), "err", err)
+	}
+	for _, req := range batch {
+		req.err = err
+		close(req.done)
+	}
+}
+
+func (r *Recorder) commitWithRetry(batch []*request) error {
+	for attempt := 0; ; attempt++ {
+		if !r.headOK {
+			h, err := loadHead(r.base, r.st)
+			if err != nil {
+				r.count(func(s *Stats) { s.Failures++ })
+				return fmt.Errorf("%w: %w", ErrUnavailable, err)
+			}
+			r.head, r.headOK = h, true
+		}
+		err := r.commitOnce(batch)
+		if err == nil {
+			return nil
+		}
+		// Whatever failed, the log may have moved (another writer, or a
+		// commit that succeeded but whose reply was lost): reread it.
+		r.headOK = false
+		if errors.Is(err, store.ErrConflict) && attempt < maxConflictRetries {
+			r.count(func(s *Stats) { s.Conflicts++ })
+			continue
+		}
+		r.count(func(s *Stats) { s.Failures++ })
+		return fmt.Errorf("%w: %w", ErrUnavailable, err)
+	}
+}
+
+// commitOnce runs the batch's units and appends their AuditEvents in one
+// storage transaction. Its context is detached from the callers' (as Vault's
+// getAuditContext does) so that no caller can cancel a commit that carries
+// other callers' records; CommitTimeout bounds it instead.
+func (r *Recorder) commitOnce(batch []*request) error {
+	ctx, cancel := context.WithTimeout(r.base, r.opts.CommitTimeout)
+	defer cancel()
+
+	units, owner := unitsOf(batch)
+	var next head
+	finished := false
+	finish := func(tx store.Tx, results []error) error {
+		unitErrs, err := spread(results, owner, len(batch))
+		if err != nil {
+			return err
+		}
+		events, err := buildEvents(batch, unitErrs)
+		if err != nil {
+			return err
+		}
+		next, err = r.appendEvents(ctx, tx, events)
+		finished = err == nil
+		return err
+	}
+	results, err := r.st.Commit(ctx, units, finish)
+	if err != nil {
+		return fmt.Errorf("commit audit batch: %w", err)
+	}
+	if !finished {
+		return errors.New("commit audit batch: the store committed without appending the events")
+	}
+	unitErrs, err := spread(results, owner, len(batch))
+	if err != nil {
+		return err
+	}
+	for i, req := range batch {
+		req.unitErr = unitErrs[i]
+	}
+	events := next.size - r.head.size
+	r.head = next
+	r.count(func(s *Stats) {
+		s.Commits++
+		s.Requests += int64(len(batch))
+		s.Events += events
+	})
+	return nil
+}
+
+// unitsOf lists the batch's units (reads have none); owner[i] is the batch
+// index of units[i].
+func unitsOf(batch []*request) (units []func(store.Tx) error, owner []int) {
+	for i, req := range batch {
+		if req.unit != nil {
+			units = append(units, recovered(req.unit))
+			owner = append(owner, i)
+		}
+	}
+	return units, owner
+}
+
+// recovered turns a unit's panic into its error. A unit runs on the
+// sequencer goroutine, where a panic would take down the whole server rather
+// than one request.
+func recovered(unit func(store.Tx) error) func(store.Tx) error {
+	return func(tx store.Tx) (err error) {
+		defer func() {
+			if p := recover(); p != nil {
+				err = fmt.Errorf("audit: unit panicked: %v", p)
+			}
+		}()
+		return unit(tx)
+	}
+}
+
+// spread maps the results of the non-nil units back to batch positions.
+func spread(results []error, owner []int, n int) ([]error, error) {
+	if len(results) != len(owner) {
+		return nil, fmt.Errorf("store returned %d unit results for %d units", len(results), len(owner))
+	}
+	out := make([]error, n)
+	for i, err := range results {
+		out[owner[i]] = err
+	}
+	return out, nil
+}
+
+func (r *Recorder) count(f func(*Stats)) {
+	r.statsMu.Lock()
+	f(&r.stats)
+	r.statsMu.Unlock()
+}
