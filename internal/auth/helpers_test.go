@@ -26,15 +26,6 @@ var testSecret = []byte("0123456789abcdef0123456789abcdef-test")
 // secretMarker goes into claims so tests can check errors never echo them.
 const secretMarker = "MARKER-d41d8cd9"
 
-// keyPair is a signing key with the method that uses it.
-type keyPair struct {
-	name   string
-	method jwt.SigningMethod
-	priv   crypto.Signer
-}
-
-func (k keyPair) public() crypto.PublicKey { return k.priv.Public() }
-
 // testKeys generates keys once: RSA generation is slow under -race.
 var testKeys = sync.OnceValue(func() map[string]crypto.Signer {
 	must := func(k crypto.Signer, err error) crypto.Signer {
@@ -61,8 +52,6 @@ var testKeys = sync.OnceValue(func() map[string]crypto.Signer {
 		"ed2":      ed2,
 	}
 })
-
-func rsaPair() keyPair { return keyPair{"RS256", jwt.SigningMethodRS256, testKeys()["rsa"]} }
 
 // pemPublic encodes public keys as one PEM document.
 func pemPublic(t testing.TB, pubs ...crypto.PublicKey) []byte {
