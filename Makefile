@@ -3,7 +3,7 @@ GO        ?= go
 BIN       := bin
 EHR_STORE ?= sqlite:data/ehr.db
 
-.PHONY: all build run test test-short lint vet staticcheck fhir-data fuzz clean
+.PHONY: all build run test test-mongodb test-short lint vet staticcheck fhir-data fuzz clean
 
 all: build
 
@@ -20,6 +20,13 @@ run:
 # MongoDB when EHR_TEST_MONGODB_URI is set), then vet and staticcheck.
 test: lint
 	$(GO) test -race -timeout 20m ./...
+
+# The MongoDB backend against a real replica set (EHR_TEST_MONGODB_URI must be
+# set, e.g. mongodb://localhost:27017/?replicaSet=rs0&directConnection=true);
+# the GitHub workflow's mongodb job runs this.
+test-mongodb:
+	@test -n "$$EHR_TEST_MONGODB_URI" || { echo "set EHR_TEST_MONGODB_URI"; exit 2; }
+	$(GO) test -race -timeout 20m ./internal/store/mongo/ ./internal/app/
 
 test-short:
 	$(GO) test -short ./...

@@ -50,8 +50,8 @@ func mongoTestURL(t *testing.T, uri string) string {
 	if i := strings.Index(base[len("mongodb://"):], "/"); i >= 0 {
 		base = base[:len("mongodb://")+i]
 	}
-	u := base + "/" + db + "_" + time.Now().Format("150405.000000")
-	u = strings.ReplaceAll(u, ".", "_")
+	db = strings.ReplaceAll(db+"_"+time.Now().Format("150405.000000"), ".", "_")
+	u := base + "/" + db
 	if query != "" {
 		u += "?" + query
 	}
