@@ -57,14 +57,15 @@ func (s *Store) Commit(ctx context.Context, units []func(store.Tx) error, finish
 			dropped[uf.unit] = fmt.Errorf("mongo: %w", classify(uf.err))
 			continue
 		}
+		// on failure nothing was stored, so no unit's result holds
 		var ff *finishFailure
 		switch {
 		case errors.As(err, &ff) && errors.Is(ff.err, store.ErrConflict):
-			return results, fmt.Errorf("mongo: commit: %w", ff.err)
+			return nil, fmt.Errorf("mongo: commit: %w", ff.err)
 		case errors.As(err, &ff):
-			return results, fmt.Errorf("mongo: commit: %w: %w", store.ErrUnavailable, ff.err)
+			return nil, fmt.Errorf("mongo: commit: %w: %w", store.ErrUnavailable, ff.err)
 		case err != nil:
-			return results, fmt.Errorf("mongo: commit: %w", unavailable(err))
+			return nil, fmt.Errorf("mongo: commit: %w", unavailable(err))
 		}
 		return results, nil
 	}
@@ -83,6 +84,11 @@ func (s *Store) commitOnce(ctx context.Context, units []func(store.Tx) error, fi
 	_, err = sess.WithTransaction(ctx, func(sc lungo.ISessionContext) (any, error) {
 		results = make([]error, len(units))
 		for i, unit := range units {
+			// lungo ignores contexts: stop here rather than commit the
+			// work of a caller that has gone
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
 			if dropped[i] != nil {
 				results[i] = dropped[i]
 				continue
@@ -100,7 +106,7 @@ func (s *Store) commitOnce(ctx context.Context, units []func(store.Tx) error, fi
 			}
 		}
 		if finish == nil {
-			return nil, nil
+			return nil, ctx.Err()
 		}
 		t := newTx(s, sess, sc)
 		if err := finish(t, results); err != nil {
@@ -112,7 +118,7 @@ func (s *Store) commitOnce(ctx context.Context, units []func(store.Tx) error, fi
 			}
 			return nil, &finishFailure{err: classify(err)}
 		}
-		return nil, nil
+		return nil, ctx.Err()
 	}, txnOptions())
 	return results, err
 }

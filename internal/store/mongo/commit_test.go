@@ -7,8 +7,8 @@ import (
 	"path/filepath"
 	"slices"
 	"sync"
-	"time"
 	"testing"
+	"time"
 
 	"github.com/clinic/ehr/internal/store"
 )

@@ -2,11 +2,8 @@ package mongo
 
 import (
 	"fmt"
-	"sort"
 	"strconv"
 	"time"
-
-	"go.mongodb.org/mongo-driver/bson"
 
 	"github.com/clinic/ehr/internal/search"
 	"github.com/clinic/ehr/internal/store"
@@ -169,16 +166,3 @@ func toResource(typ, id string, vid, updated int64, deleted bool, body []byte) s
 		Body:        body,
 	}
 }
-
-// sortedKeys returns a map's keys in order, for deterministic documents.
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
-
-// bsonD is shorthand for a one-element document.
-func bsonD(key string, value any) bson.D { return bson.D{{Key: key, Value: value}} }

@@ -2,6 +2,7 @@ package mongo
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/256dpi/lungo"
@@ -121,8 +122,16 @@ func ensureCollection(ctx context.Context, db lungo.IDatabase, name string) erro
 			return nil
 		}
 	}
-	if err := db.CreateCollection(ctx, name); err != nil {
+	err = db.CreateCollection(ctx, name)
+	var cmdErr mongo.CommandError
+	if errors.As(err, &cmdErr) && cmdErr.Code == codeNamespaceExists {
+		return nil // another process created it since the listing
+	}
+	if err != nil {
 		return fmt.Errorf("mongo: create collection %s: %w", name, err)
 	}
 	return nil
 }
+
+// codeNamespaceExists is MongoDB's error code for an existing collection.
+const codeNamespaceExists = 48

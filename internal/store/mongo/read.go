@@ -108,7 +108,3 @@ func findAll(ctx context.Context, c lungo.ICollection, filter bson.D, out any, o
 	}
 	return nil
 }
-
-// eq is the filter {field: {$eq: value}}: the value can never be read as an
-// operator, whatever it holds.
-func eq(field string, value any) bson.D { return bsonD(field, bsonD("$eq", value)) }

@@ -7,7 +7,6 @@ import (
 	"slices"
 
 	"go.mongodb.org/mongo-driver/bson"
-	"go.mongodb.org/mongo-driver/mongo/options"
 
 	"github.com/clinic/ehr/internal/search"
 	"github.com/clinic/ehr/internal/store"
@@ -91,28 +90,37 @@ func (s *Store) page(ctx context.Context, q *store.Query, base bson.D, c compile
 		return nil
 	}
 	first, last := cursorOf(q.Sort, &docs[0]), cursorOf(q.Sort, &docs[len(docs)-1])
-	if forward && more || !forward {
-		if forward || s.hasBeyond(ctx, q.Sort, base, c, last, true) {
+	// The extra row fetched tells whether rows follow in the direction of
+	// the fetch; the other direction needs a query of its own.
+	if forward {
+		if more {
 			res.Next = last
 		}
-	}
-	if !forward && more || forward && q.After != nil {
-		if !forward || s.hasBeyond(ctx, q.Sort, base, c, first, false) {
-			res.Prev = first
+		if q.After != nil {
+			if res.Prev, err = s.linkIfBeyond(ctx, q.Sort, base, c, first, false); err != nil {
+				return err
+			}
 		}
+		return nil
 	}
-	return nil
+	if more {
+		res.Prev = first
+	}
+	res.Next, err = s.linkIfBeyond(ctx, q.Sort, base, c, last, true)
+	return err
 }
 
-// hasBeyond reports whether any row lies after (or before) the cursor.
-// Errors count as no: a missing link is better than a failed page.
-func (s *Store) hasBeyond(ctx context.Context, keys []store.SortKey, base bson.D, c compiled, cur *store.Cursor, after bool) bool {
+// linkIfBeyond returns cur when some row lies after (or before) it, else nil.
+func (s *Store) linkIfBeyond(ctx context.Context, keys []store.SortKey, base bson.D, c compiled, cur *store.Cursor, after bool) (*store.Cursor, error) {
 	kf, err := keyset(keys, cur, after)
 	if err != nil {
-		return false
+		return nil, err
 	}
 	docs, err := s.scan(ctx, and(base, kf), nil, c, 1, bsonD("id", 1))
-	return err == nil && len(docs) > 0
+	if err != nil || len(docs) == 0 {
+		return nil, err
+	}
+	return cur, nil
 }
 
 // cursorOf is the position of a document in the order of keys.
@@ -138,69 +146,4 @@ func (s *Store) count(ctx context.Context, filter bson.D, c compiled) (int, erro
 	}
 	docs, err := s.scan(ctx, filter, nil, c, 0, bsonD("id", 1))
 	return len(docs), err
-}
-
-// scan returns up to limit (0: all) documents that match filter and c, in
-// the order of sort (nil: any).
-func (s *Store) scan(ctx context.Context, filter, sort bson.D, c compiled, limit int, projection bson.D) ([]resourceDoc, error) {
-	var docs []resourceDoc
-	err := s.each(ctx, filter, sort, c, limit, projection, func(d *resourceDoc) bool {
-		docs = append(docs, *d)
-		return limit <= 0 || len(docs) < limit
-	})
-	return docs, err
-}
-
-// each calls fn with the documents that match filter and c until fn returns
-// false. When c is not exact, candidates are read one by one (the cursor
-// fetches batches) and checked in Go. A nil projection reads what a page
-// needs; idx is added to a projection when Go checks. limit (0: none) is
-// passed to the database when it decides alone.
-func (s *Store) each(ctx context.Context, filter, sort bson.D, c compiled, limit int, projection bson.D, fn func(*resourceDoc) bool) error {
-	if filter == nil {
-		filter = bson.D{}
-	}
-	opts := options.Find()
-	if sort != nil {
-		opts.SetSort(sort)
-	}
-	switch {
-	case projection != nil && !c.exact:
-		opts.SetProjection(withField(projection, "idx"))
-	case projection != nil:
-		opts.SetProjection(projection)
-	case c.exact:
-		opts.SetProjection(bsonD("idx", 0)) // entries are not needed
-	}
-	if c.exact && limit > 0 {
-		opts.SetLimit(int64(limit))
-	}
-	cur, err := s.resources.Find(ctx, filter, opts)
-	if err != nil {
-		return unavailable(err)
-	}
-	defer func() { _ = cur.Close(context.WithoutCancel(ctx)) }()
-	for cur.Next(ctx) {
-		var d resourceDoc
-		if err := cur.Decode(&d); err != nil {
-			return fmt.Errorf("decode resource: %w", err)
-		}
-		if !c.exact && !c.check(&d) {
-			continue
-		}
-		if !fn(&d) {
-			return nil
-		}
-	}
-	return unavailable(cur.Err())
-}
-
-// withField returns an inclusion projection that also includes field.
-func withField(projection bson.D, field string) bson.D {
-	for _, e := range projection {
-		if e.Key == field {
-			return projection
-		}
-	}
-	return append(projection[:len(projection):len(projection)], bson.E{Key: field, Value: 1})
 }
