@@ -58,8 +58,6 @@ type (
 	extensionFn struct{ url string }
 )
 
-func jsonNumber(s string) json.Number { return json.Number(s) }
-
 func (n pathNode) eval(focus []item) []item {
 	for _, step := range n {
 		focus = step.eval(focus) // no shortcut on empty: exists() and empty() answer it

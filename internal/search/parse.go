@@ -83,6 +83,23 @@ type query struct {
 //
 // Malformed values are always a *ParamError. Unknown parameters and
 // unsupported modifiers are a *ParamError when opts.Strict, else a Warning.
+//
+// The tree as Expr.String prints it (fields: s system, c code, t text,
+// lo/hi range, u/us unit and its system, clo/chi/cu canonical UCUM):
+//
+//	name=Zoë                        (match name (prefix c "zoe"))
+//	identifier=|123                 (match identifier (eq s "") (eq c "123"))
+//	gender:not=male                 (not (match gender (eq c "male")))
+//	birthdate=ge1990-01-01          (match birthdate (ge hi 6.31152e+11))
+//	value-quantity=gt5|http://unitsofmeasure.org|mg
+//	                                (match value-quantity (eq cu "g") (gt chi 0.005))
+//	subject:Patient.name=x          (chain subject Patient (match name (prefix c "x")))
+//	_has:Observation:patient:code=x (has Observation patient (match code (eq c "x")))
+//	_id=a,b                         (id "a" "b")
+//	name:missing=true               (missing name true)
+//
+// A condition on an empty string, (eq s ""), asks for an entry whose field
+// is empty: a token without a system. Dates are Unix milliseconds.
 func (r *Registry) Parse(resourceType string, params url.Values, opts Options) (*Request, error) {
 	tp, ok := r.types[resourceType]
 	if !ok {
@@ -115,7 +132,9 @@ func (r *Registry) Parse(resourceType string, params url.Values, opts Options) (
 		if err != nil {
 			return nil, err
 		}
-		if e != nil {
+		if all, ok := e.(And); ok { // repeated parameter: keep the tree flat
+			where = append(where, all...)
+		} else if e != nil {
 			where = append(where, e)
 		}
 	}

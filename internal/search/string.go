@@ -4,6 +4,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
@@ -124,11 +125,12 @@ func nonBlank(out []string, s string) []string {
 	return out
 }
 
-// accentStripper decomposes, drops the combining marks and recomposes:
-// "Zoë" → "Zoe". It is stateful, so fold builds one per call.
-func accentStripper() transform.Transformer {
+// accentStrippers hold transformers that decompose, drop the combining
+// marks and recompose ("Zoë" → "Zoe"). A chain is stateful and costly to
+// build (two 4 KB buffers), so fold reuses them; transform.String resets.
+var accentStrippers = sync.Pool{New: func() any {
 	return transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
-}
+}}
 
 // fold is the normal form of string search: accents removed, lower case,
 // outer blanks trimmed. ASCII, the common case, skips the Unicode work.
@@ -137,9 +139,11 @@ func fold(s string) string {
 	if isASCII(s) {
 		return strings.ToLower(s)
 	}
-	out, _, err := transform.String(accentStripper(), s)
-	if err != nil || !utf8.ValidString(out) {
-		out = s // cannot happen for valid UTF-8; fold case at least
+	t := accentStrippers.Get().(transform.Transformer)
+	out, _, err := transform.String(t, s)
+	accentStrippers.Put(t)
+	if err != nil {
+		out = s // only on invalid UTF-8; fold case at least
 	}
 	return strings.ToLower(out)
 }
