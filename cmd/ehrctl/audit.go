@@ -17,14 +17,18 @@ import (
 
 func runAudit(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		fmt.Fprintln(stderr, "usage: ehrctl audit verify [--checkpoint FILE]")
+		fmt.Fprintln(stderr, "usage: ehrctl audit verify [--checkpoint FILE] | export [--from --to --format] | accounting --patient ID")
 		return errUsage
 	}
 	switch args[0] {
 	case "verify":
 		return runAuditVerify(ctx, args[1:], stdout, stderr)
+	case "export":
+		return runAuditExport(ctx, args[1:], stdout, stderr)
+	case "accounting":
+		return runAuditAccounting(ctx, args[1:], stdout, stderr)
 	}
-	fmt.Fprintf(stderr, "ehrctl audit: unknown subcommand %q (want verify)\n", args[0])
+	fmt.Fprintf(stderr, "ehrctl audit: unknown subcommand %q (want verify, export or accounting)\n", args[0])
 	return errUsage
 }
 

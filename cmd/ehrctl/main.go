@@ -19,8 +19,9 @@ type command struct {
 
 var commands = []command{
 	{"token", "print a signed HS256 access token", runToken},
-	{"audit", "verify the audit trail (audit verify)", runAudit},
+	{"audit", "verify, export and report on the audit trail (audit verify|export|accounting)", runAudit},
 	{"health", "probe a server's /readyz (container healthcheck)", runHealth},
+	{"backup", "take an online copy of a SQLite store", runBackup},
 }
 
 func main() {

@@ -97,13 +97,18 @@ func (k *call) readFormBody() ([]byte, error) {
 }
 
 func (s *Server) searchBundle(k *call, req *search.Request, params url.Values, page *engine.Page) []byte {
+	return s.bundleFor(k, k.typ, req, params, page)
+}
+
+// bundleFor renders a searchset whose links point at base/path?params.
+func (s *Server) bundleFor(k *call, path string, req *search.Request, params url.Values, page *engine.Page) []byte {
 	base := s.baseURL(k.c.Request)
 	b := &bundle{ResourceType: "Bundle", ID: engine.NewID(), Type: "searchset", Timestamp: engine.FormatInstant(time.Now())}
 	if page.Total >= 0 {
 		t := page.Total
 		b.Total = &t
 	}
-	self := base + "/" + k.typ
+	self := base + "/" + path
 	if q := params.Encode(); q != "" {
 		self += "?" + q
 	}
@@ -114,7 +119,7 @@ func (s *Server) searchBundle(k *call, req *search.Request, params url.Values, p
 		}
 		p := cloneValues(params)
 		p.Set("_cursor", tok)
-		b.Link = append(b.Link, bundleLink{Relation: rel, URL: base + "/" + k.typ + "?" + p.Encode()})
+		b.Link = append(b.Link, bundleLink{Relation: rel, URL: base + "/" + path + "?" + p.Encode()})
 	}
 	sortLinks(b.Link)
 	if req.Summary != "count" {

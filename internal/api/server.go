@@ -94,6 +94,7 @@ func (s *Server) routes(r *gin.Engine) {
 	f.DELETE("/:type/:id", s.fhir("delete", "D", auth.Delete, s.delete))
 	f.GET("/:type/:id/_history", s.fhir("history-instance", "R", auth.HistoryInstance, s.history))
 	f.GET("/:type/:id/_history/:vid", s.fhir("vread", "R", auth.VRead, s.vread))
+	f.GET("/:type/:id/$accounting", s.accounting)
 
 	// The audit log's proofs (CONTRACT.md "Audit"), for holders of an
 	// AuditEvent read scope; reading them is audited like any read.
