@@ -176,12 +176,12 @@ func TestPatientSearch(t *testing.T) {
 		tok := token(t, adminScope, "")
 		type fixture struct{ family, given, gender, birth, mrn string }
 		fixtures := []fixture{
-			{"Müller", "Zoë", "female", "1984-03-12", "MRN-1"},     // 0
-			{"Muller", "Hans", "male", "1990-07-01", "MRN-2"},      // 1
-			{"Smith", "Anna", "female", "1990-12-31", "MRN-3"},     // 2
-			{"Smithson", "Jon", "male", "2001-01-01", "MRN-4"},     // 3
-			{"Osei", "Kwame", "male", "1975", "MRN-5"},             // 4: partial date
-			{"Nakamura", "Yuki", "other", "1990-07-01", "MRN-6"},   // 5
+			{"Müller", "Zoë", "female", "1984-03-12", "MRN-1"},   // 0
+			{"Muller", "Hans", "male", "1990-07-01", "MRN-2"},    // 1
+			{"Smith", "Anna", "female", "1990-12-31", "MRN-3"},   // 2
+			{"Smithson", "Jon", "male", "2001-01-01", "MRN-4"},   // 3
+			{"Osei", "Kwame", "male", "1975", "MRN-5"},           // 4: partial date
+			{"Nakamura", "Yuki", "other", "1990-07-01", "MRN-6"}, // 5
 		}
 		idOf := make([]string, len(fixtures))
 		for i, f := range fixtures {

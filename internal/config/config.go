@@ -17,23 +17,23 @@ type Config struct {
 	Addr  string // EHR_ADDR
 	Store string // EHR_STORE
 
-	HS256Secret    string        // EHR_AUTH_HS256_SECRET
-	JWKSURL        string        // EHR_AUTH_JWKS_URL
-	PublicKeyFile  string        // EHR_AUTH_PUBLIC_KEY_FILE
-	Issuer         string        // EHR_AUTH_ISSUER
-	Audience       string        // EHR_AUTH_AUDIENCE
-	ClockSkew      time.Duration // EHR_AUTH_CLOCK_SKEW
-	MaxLifetime    time.Duration // EHR_AUTH_MAX_TOKEN_LIFETIME
-	QuickStart     bool          // EHR_QUICKSTART: generate and keep a secret under DataDir
-	DataDir        string        // EHR_DATA_DIR: quick-start secret, audit signing key
-	AuditKeyFile   string        // EHR_AUDIT_KEY_FILE
-	AuditOrigin    string        // EHR_AUDIT_ORIGIN
-	BaseURL        string        // EHR_BASE_URL
-	MaxBodyBytes   int64         // EHR_MAX_BODY_BYTES
-	LogLevel       string        // EHR_LOG_LEVEL
-	TLSCert        string        // EHR_TLS_CERT
-	TLSKey         string        // EHR_TLS_KEY
-	ShutdownWait   time.Duration // EHR_SHUTDOWN_TIMEOUT
+	HS256Secret   string        // EHR_AUTH_HS256_SECRET
+	JWKSURL       string        // EHR_AUTH_JWKS_URL
+	PublicKeyFile string        // EHR_AUTH_PUBLIC_KEY_FILE
+	Issuer        string        // EHR_AUTH_ISSUER
+	Audience      string        // EHR_AUTH_AUDIENCE
+	ClockSkew     time.Duration // EHR_AUTH_CLOCK_SKEW
+	MaxLifetime   time.Duration // EHR_AUTH_MAX_TOKEN_LIFETIME
+	QuickStart    bool          // EHR_QUICKSTART: generate and keep a secret under DataDir
+	DataDir       string        // EHR_DATA_DIR: quick-start secret, audit signing key
+	AuditKeyFile  string        // EHR_AUDIT_KEY_FILE
+	AuditOrigin   string        // EHR_AUDIT_ORIGIN
+	BaseURL       string        // EHR_BASE_URL
+	MaxBodyBytes  int64         // EHR_MAX_BODY_BYTES
+	LogLevel      string        // EHR_LOG_LEVEL
+	TLSCert       string        // EHR_TLS_CERT
+	TLSKey        string        // EHR_TLS_KEY
+	ShutdownWait  time.Duration // EHR_SHUTDOWN_TIMEOUT
 }
 
 // Vars lists every variable with its default and meaning, for --help and docs.
