@@ -54,7 +54,11 @@ func (c *commit) applyWrite(w store.Write) error {
 		if err != nil {
 			return writeError(op, err)
 		}
-		if n, err := res.RowsAffected(); err != nil || n != 1 {
+		n, err := res.RowsAffected()
+		if err != nil {
+			return unavailable(op, err)
+		}
+		if n != 1 {
 			return conflict("%s: current version changed", op)
 		}
 		if err := c.exec(op, c.ws.deleteIndex, rowid); err != nil {

@@ -14,6 +14,9 @@ func writerDSN(path string, opts Options) string {
 	q := common(opts)
 	q.Add("_pragma", "journal_mode(WAL)")
 	q.Add("_pragma", "synchronous("+opts.Synchronous+")")
+	// Each unit's savepoint copies the pages it changes to a sub-journal;
+	// in memory that is a copy, on disk a write per page.
+	q.Add("_pragma", "temp_store(MEMORY)")
 	q.Set("_txlock", "immediate")
 	return path + "?" + q.Encode()
 }

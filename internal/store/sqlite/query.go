@@ -144,7 +144,7 @@ func (p *plan) beyond(cur *store.Cursor, back bool) (string, []any, error) {
 		case v == nil && !back: // nothing sorts after a missing value but other missing values
 			cond = fmt.Sprintf("%s IS NULL AND (%s)", k.expr, cond)
 		case v == nil && back: // every present value sorts before it
-			cond = fmt.Sprintf("%s IS NULL AND (%s)", k.expr, cond)
+			cond = fmt.Sprintf("%s IS NOT NULL OR (%s IS NULL AND (%s))", k.expr, k.expr, cond)
 		case !back:
 			cond = fmt.Sprintf("%s %s ? OR %s IS NULL OR (%s = ? AND (%s))", k.expr, cmp(k.desc), k.expr, k.expr, cond)
 			args = append([]any{v, v}, args...)

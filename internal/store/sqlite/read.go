@@ -40,7 +40,7 @@ func (s *Store) History(ctx context.Context, q store.HistoryQuery) ([]store.Reso
 		before = q.BeforeVersion
 	}
 	if !q.Since.IsZero() {
-		since = millis(q.Since)
+		since = ceilMillis(q.Since)
 	}
 	if q.Count > 0 {
 		limit = int64(q.Count)
@@ -94,5 +94,15 @@ func readCurrent(ctx context.Context, stmt *sql.Stmt, typ, id string) (*store.Re
 }
 
 // Times are stored as Unix milliseconds, the precision of store.Resource.
-func millis(t time.Time) int64       { return t.UnixMilli() }
+func millis(t time.Time) int64      { return t.UnixMilli() }
 func fromMillis(ms int64) time.Time { return time.UnixMilli(ms).UTC() }
+
+// ceilMillis rounds up, so that a lower bound between two milliseconds
+// excludes the earlier one.
+func ceilMillis(t time.Time) int64 {
+	ms := t.UnixMilli()
+	if fromMillis(ms).Before(t) {
+		ms++
+	}
+	return ms
+}

@@ -51,9 +51,9 @@ func runSearch(ctx context.Context, db queryer, q *store.Query) (*store.SearchRe
 	if q.Before != nil {
 		cur, back = q.Before, true
 	}
-	hits, err := fetchPage(ctx, db, p, cur, back, q.Count+1)
+	hits, err := fetchPage(ctx, db, op, p, cur, back, q.Count+1)
 	if err != nil {
-		return nil, fmt.Errorf("sqlite: %s: %w", op, err)
+		return nil, err
 	}
 	more := len(hits) > q.Count // one row beyond the page, in the walking direction
 	if more {
@@ -75,16 +75,16 @@ func runSearch(ctx context.Context, db queryer, q *store.Query) (*store.SearchRe
 		if more {
 			res.Prev = first
 		}
-		if res.Next, err = probe(ctx, db, p, last, false); err != nil {
-			return nil, fmt.Errorf("sqlite: %s: %w", op, err)
+		if res.Next, err = probe(ctx, db, op, p, last, false); err != nil {
+			return nil, err
 		}
 	} else {
 		if more {
 			res.Next = last
 		}
 		if cur != nil { // the first page has nothing before it
-			if res.Prev, err = probe(ctx, db, p, first, true); err != nil {
-				return nil, fmt.Errorf("sqlite: %s: %w", op, err)
+			if res.Prev, err = probe(ctx, db, op, p, first, true); err != nil {
+				return nil, err
 			}
 		}
 	}
@@ -111,14 +111,14 @@ type hit struct {
 
 func (h hit) cursor() *store.Cursor { return &store.Cursor{Values: h.values, ID: h.res.ID} }
 
-func fetchPage(ctx context.Context, db queryer, p *plan, cur *store.Cursor, back bool, limit int) ([]hit, error) {
+func fetchPage(ctx context.Context, db queryer, op string, p *plan, cur *store.Cursor, back bool, limit int) ([]hit, error) {
 	text, args, err := p.pageSQL(cur, back, limit)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("sqlite: %s: %w", op, err)
 	}
 	rows, err := db.QueryContext(ctx, text, args...)
 	if err != nil {
-		return nil, unavailable("query", err)
+		return nil, unavailable(op, err)
 	}
 	defer rows.Close()
 	var hits []hit
@@ -130,27 +130,27 @@ func fetchPage(ctx context.Context, db queryer, p *plan, cur *store.Cursor, back
 			dest = append(dest, &h.values[i])
 		}
 		if err := rows.Scan(dest...); err != nil {
-			return nil, unavailable("scan", err)
+			return nil, unavailable(op, err)
 		}
 		h.res.LastUpdated = fromMillis(updated)
 		hits = append(hits, h)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, unavailable("query", err)
+		return nil, unavailable(op, err)
 	}
 	return hits, nil
 }
 
 // probe returns at when some row lies beyond it (before it when back is
 // set), else nil.
-func probe(ctx context.Context, db queryer, p *plan, at *store.Cursor, back bool) (*store.Cursor, error) {
+func probe(ctx context.Context, db queryer, op string, p *plan, at *store.Cursor, back bool) (*store.Cursor, error) {
 	text, args, err := p.probeSQL(at, back)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("sqlite: %s: %w", op, err)
 	}
 	var found bool
 	if err := db.QueryRowContext(ctx, text, args...).Scan(&found); err != nil {
-		return nil, unavailable("probe", err)
+		return nil, unavailable(op, err)
 	}
 	if !found {
 		return nil, nil

@@ -86,7 +86,7 @@ func (w *where) expr(x search.Expr, sc scope) (string, error) {
 		if err != nil {
 			return "", err
 		}
-		return "NOT " + group(x.X, inner), nil
+		return "NOT (" + inner + ")", nil
 	case search.IDIn:
 		return w.idIn(x, sc), nil
 	case search.Chain:

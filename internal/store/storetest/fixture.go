@@ -64,8 +64,8 @@ func Quantity(param string, value float64, system, unit string) store.IndexEntry
 }
 
 // Day returns the range of one UTC day in Unix milliseconds, as date entries hold it.
-func Day(year int, month time.Month, day int) (lo, hi float64) {
-	start := time.Date(year, month, day, 0, 0, 0, 0, time.UTC)
+func Day(year, month, day int) (lo, hi float64) {
+	start := time.Date(year, time.Month(month), day, 0, 0, 0, 0, time.UTC)
 	return float64(start.UnixMilli()), float64(start.AddDate(0, 0, 1).UnixMilli() - 1)
 }
 

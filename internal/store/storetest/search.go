@@ -3,7 +3,6 @@ package storetest
 import (
 	"slices"
 	"testing"
-	"time"
 
 	"github.com/clinic/ehr/internal/search"
 	"github.com/clinic/ehr/internal/store"
@@ -186,7 +185,7 @@ func prefixCode(v string) search.Cond {
 	return cond(search.FieldCode, search.OpPrefix, v)
 }
 
-func dayEntry(param string, year int, month, day int) store.IndexEntry {
-	lo, hi := Day(year, time.Month(month), day)
+func dayEntry(param string, year, month, day int) store.IndexEntry {
+	lo, hi := Day(year, month, day)
 	return Range(param, lo, hi)
 }

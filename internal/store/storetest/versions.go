@@ -93,12 +93,12 @@ func testVersions(t *testing.T, open Opener) {
 		s := open(t)
 		Put(t, s, Version("Patient", "p1", 1))
 		for _, w := range []store.Write{
-			Version("Patient", "p1", 1),   // exists already
-			Version("Patient", "p1", 3),   // skips 2
-			Version("Patient", "p1", 0),   // never valid
-			Version("Patient", "new", 2),  // does not exist
-			Deletion("Patient", "p1", 1),  // a marker follows the same rule
-			Version("Patient", "p1", -1),  // never valid
+			Version("Patient", "p1", 1),  // exists already
+			Version("Patient", "p1", 3),  // skips 2
+			Version("Patient", "p1", 0),  // never valid
+			Version("Patient", "new", 2), // does not exist
+			Deletion("Patient", "p1", 1), // a marker follows the same rule
+			Version("Patient", "p1", -1), // never valid
 		} {
 			if err := put(s, w); !errors.Is(err, store.ErrConflict) {
 				t.Errorf("put %s v%d: %v, want ErrConflict", w.Resource.ID, w.Resource.VersionID, err)

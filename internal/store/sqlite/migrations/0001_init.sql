@@ -45,11 +45,15 @@ CREATE TABLE idx (
 	chi REAL,
 	cu  TEXT    NOT NULL
 );
-CREATE INDEX idx_code   ON idx (p, c, s, res);     -- tokens, strings, uris, prefixes
-CREATE INDEX idx_system ON idx (p, s, c, res);     -- references: s = target type, c = id
-CREATE INDEX idx_range  ON idx (p, lo, hi, res);   -- dates, numbers, quantities
-CREATE INDEX idx_crange ON idx (p, clo, chi, res); -- quantities in canonical units
-CREATE INDEX idx_res    ON idx (res, p);           -- replacing a version's entries
+-- Every search starts from one of these. idx_code serves tokens, strings,
+-- uris and references (c = id, s = target type), and a parameter's presence;
+-- the range indexes are partial, so that the many entries without numbers
+-- cost nothing there (a comparison on lo implies lo IS NOT NULL, which lets
+-- SQLite use them).
+CREATE INDEX idx_code   ON idx (p, c, s, res);
+CREATE INDEX idx_range  ON idx (p, lo, hi, res) WHERE lo IS NOT NULL;
+CREATE INDEX idx_crange ON idx (p, clo, chi, res) WHERE clo IS NOT NULL;
+CREATE INDEX idx_res    ON idx (res, p); -- a version's entries, to replace them
 
 -- sortkey holds one sort value per sortable parameter of a live version. v has
 -- no declared type, so strings stay TEXT and numbers stay REAL.
