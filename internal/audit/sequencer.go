@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"time"
 
 	"github.com/clinic/ehr/internal/store"
@@ -17,7 +18,9 @@ import (
 // again on top of the winner's records ("retry on duplicate sequence"). This
 // keeps instances independent and costs nothing while they do not collide; a
 // lease or a central sequencer would cost a round trip on every commit.
-const maxConflictRetries = 2
+// Under sustained contention a loser backs off for a short random time, so
+// that one instance cannot starve another.
+const maxConflictRetries = 16
 
 // run is the sequencer: it takes whatever queued while the previous commit
 // ran (up to MaxBatch) and commits it as one batch.
@@ -86,6 +89,7 @@ func (r *Recorder) commitWithRetry(batch []*request) error {
 		r.headOK = false
 		if errors.Is(err, store.ErrConflict) && attempt < maxConflictRetries {
 			r.count(func(s *Stats) { s.Conflicts++ })
+			time.Sleep(time.Duration(1+rand.IntN(1<<min(attempt, 5))) * time.Millisecond)
 			continue
 		}
 		r.count(func(s *Stats) { s.Failures++ })
