@@ -3,7 +3,7 @@ GO        ?= go
 BIN       := bin
 EHR_STORE ?= sqlite:data/ehr.db
 
-.PHONY: all build run test test-mongodb test-short lint vet staticcheck fhir-data fuzz clean
+.PHONY: all build run test test-mongodb smoke test-short lint vet staticcheck fhir-data fuzz clean
 
 all: build
 
@@ -27,6 +27,11 @@ test: lint
 test-mongodb:
 	@test -n "$$EHR_TEST_MONGODB_URI" || { echo "set EHR_TEST_MONGODB_URI"; exit 2; }
 	$(GO) test -race -timeout 20m ./internal/store/mongo/ ./internal/app/
+
+# Fresh-clone smoke test: build, serve, run every documented command, seed,
+# restart, check persistence (scripts/smoke.sh).
+smoke:
+	./scripts/smoke.sh
 
 test-short:
 	$(GO) test -short ./...

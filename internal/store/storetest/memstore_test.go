@@ -236,7 +236,7 @@ func (s memState) search(q *store.Query) (*store.SearchResult, error) {
 	if q.Count == 0 {
 		return res, nil
 	}
-	start, end := 0, len(rows)
+	var start, end int
 	switch {
 	case q.After != nil:
 		start = slices.IndexFunc(rows, func(v memVersion) bool { return order(v, q.After.Values, q.After.ID) > 0 })
