@@ -22,6 +22,8 @@ var commands = []command{
 	{"audit", "verify, export and report on the audit trail (audit verify|export|accounting)", runAudit},
 	{"health", "probe a server's /readyz (container healthcheck)", runHealth},
 	{"backup", "take an online copy of a SQLite store", runBackup},
+	{"seed", "generate a synthetic clinic (Bundles or NDJSON)", runSeed},
+	{"import", "load Bundles and NDJSON into a running server", runImport},
 }
 
 func main() {
