@@ -57,3 +57,40 @@ fuzz:
 
 clean:
 	rm -rf $(BIN)
+
+# The OpenAPI document (docs/openapi.md). openapigen writes the swag
+# annotations of the per-type routes from the registries in fhir/
+# (internal/api/zz_openapi_*.go), swag turns the annotations into
+# openapi/swagger.{json,yaml}, and openapigen -finish adds the examples and
+# the SMART scopes. openapi-check regenerates into a temporary directory and
+# fails when the committed files are stale.
+.PHONY: openapi openapi-check
+OPENAPI_SWAG = $(GO) tool swag init --quiet --parseInternal --dir internal/api \
+	--generalInfo zz_openapi_info.go --exclude internal/api/openapigen --outputTypes json,yaml
+
+openapi:
+	$(GO) run ./internal/api/openapigen
+	$(OPENAPI_SWAG) --output openapi
+	$(GO) run ./internal/api/openapigen -finish openapi
+
+openapi-check:
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	$(GO) run ./internal/api/openapigen -check && \
+	$(OPENAPI_SWAG) --output "$$tmp" && \
+	$(GO) run ./internal/api/openapigen -finish "$$tmp" && \
+	for f in swagger.json swagger.yaml; do \
+		cmp -s "openapi/$$f" "$$tmp/$$f" || { \
+			diff -u "openapi/$$f" "$$tmp/$$f" | head -n 40; \
+			echo "openapi/$$f is stale: run make openapi and commit the result" >&2; exit 1; }; \
+	done && echo "openapi: the document is current"
+
+# Load test (docs/performance.md): seeds 1,000 patients and 100,000
+# Observations, spawns bin/ehrd and runs read, create-vitals, search,
+# transaction and mixed interleaved with the ceilings, then audit on and off
+# (read, create-vitals); prints figures, ratios and targets, and writes
+# bin/bench.json. Three to six minutes on 2 cores once the seeded store is
+# cached in bin/bench-cache (seeding: 1.5 minutes more on a quiet machine).
+# More: make bench BENCH_ARGS="--observations 1000000".
+.PHONY: bench
+bench:
+	./scripts/bench.sh $(BENCH_ARGS)

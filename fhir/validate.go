@@ -49,7 +49,7 @@ func Warm() error {
 	_, errParams := searchParams.get()
 	_, errCompartment := patientCompartment.get()
 	_, errSchema := schemas.get()
-	return errors.Join(errTypes, errParams, errCompartment, errSchema)
+	return errors.Join(errTypes, errParams, errCompartment, errSchema, WarmClinical())
 }
 
 // Validate checks a resource, as decoded by encoding/json (json.Number with

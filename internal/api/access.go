@@ -1,6 +1,8 @@
 package api
 
 import (
+	"slices"
+
 	"github.com/clinic/ehr/internal/auth"
 	"github.com/clinic/ehr/internal/engine"
 	"github.com/clinic/ehr/internal/fhirerr"
@@ -87,16 +89,29 @@ func (k *call) restrictWrite(w *engine.Write) error {
 		return nil
 	}
 	for _, g := range k.decision.Grants {
-		if g.Patient == "" {
-			return nil // a user/system grant with a query: checked on read paths
-		}
-		for _, p := range w.Patients {
-			if p == g.Patient {
-				return k.existingReachable(w)
-			}
+		if k.s.grantCovers(w, g) {
+			return k.existingReachable(w)
 		}
 	}
-	return fhirerr.New(fhirerr.Forbidden, "the resource would be outside the patient compartment the token allows")
+	return fhirerr.New(fhirerr.Forbidden, "the resource would be outside what the token's scopes allow")
+}
+
+// grantCovers reports whether a create or update's new content lies within
+// one grant: in its patient's compartment, and matching its query. A query
+// that cannot be decided in memory covers nothing (fail closed).
+func (s *Server) grantCovers(w *engine.Write, g auth.Grant) bool {
+	if g.Patient != "" && !slices.Contains(w.Patients, g.Patient) {
+		return false
+	}
+	if g.Query == nil {
+		return true
+	}
+	req, err := s.eng.Search().Parse(w.Type, g.Query, search.Options{})
+	if err != nil {
+		return false
+	}
+	ok, supported := search.MatchEntries(req.Where, w.ID, w.Index)
+	return ok && supported
 }
 
 func (k *call) restrictDelete(w *engine.Write) error {

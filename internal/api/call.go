@@ -3,7 +3,6 @@ package api
 import (
 	"context"
 	"errors"
-	"net"
 	"net/http"
 	"time"
 
@@ -118,7 +117,9 @@ func (s *Server) finish(k *call, resp response, start time.Time) {
 		resp.header = http.Header{"WWW-Authenticate": {`Bearer realm="ehr", error="insufficient_scope"`}}
 	}
 	if !k.recorded {
-		if err := s.rec.Record(k.ctx, k.events(resp.status, resp.err)...); err != nil {
+		// A client that hung up gets ctx.Err() after its record was
+		// committed: only ErrUnavailable means the record is missing.
+		if err := s.rec.Record(k.ctx, k.events(resp.status, resp.err)...); errors.Is(err, audit.ErrUnavailable) {
 			s.log.Error("audit record failed", "request_id", requestIDOf(k.c), "err", err)
 			resp = errResponse(fhirerr.Wrap(fhirerr.Unavailable, err, "the audit trail is unavailable; request refused"))
 		}
@@ -158,6 +159,9 @@ func (k *call) commit(w *engine.Write) error {
 		}
 		if unitErr != nil {
 			return unitErr
+		}
+		if k.ctx.Err() != nil && errors.Is(err, k.ctx.Err()) {
+			return nil // committed with its record; the client has gone
 		}
 		return err
 	}
@@ -221,20 +225,10 @@ func outcomeCode(status int) int {
 }
 
 func (k *call) agent() audit.Agent {
-	a := audit.Agent{Address: clientAddress(k.c.Request)}
+	a := audit.Agent{Address: clientIP(k.c.Request)}
 	if p := k.principal; p != nil {
 		a.Subject, a.ClientID, a.FHIRUser, a.JTI, a.Issuer = p.Subject, p.ClientID, p.FHIRUser, p.JTI, p.Issuer
 		a.PurposeOfUse = p.PurposeOfUse
 	}
 	return a
-}
-
-// clientAddress is the socket's peer address; X-Forwarded-For is not trusted
-// unless a proxy list is configured (not yet supported).
-func clientAddress(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
 }

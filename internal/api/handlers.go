@@ -74,6 +74,9 @@ func (s *Server) create(k *call) response {
 	if err != nil {
 		return errResponse(err)
 	}
+	if criteria := k.c.GetHeader("If-None-Exist"); criteria != "" {
+		return s.conditionalCreate(k, doc, criteria)
+	}
 	w, err := s.eng.Create(k.ctx, k.typ, doc)
 	if err != nil {
 		return errResponse(err)

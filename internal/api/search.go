@@ -141,7 +141,7 @@ func (s *Server) bundleFor(k *call, path string, req *search.Request, params url
 }
 
 func (s *Server) entry(base string, r store.Resource, req *search.Request, mode string) bundleEntry {
-	body := r.Body
+	body := summarize(r.Body, req) // _summary=true|text|data (summary.go)
 	if req != nil && len(req.Elements) > 0 {
 		body = elements(body, req.Elements)
 	}

@@ -7,6 +7,7 @@ package api
 import (
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -29,12 +30,26 @@ type Config struct {
 	BaseURL string
 	// MaxBodyBytes caps request bodies (413 beyond). Default 8 MiB.
 	MaxBodyBytes int64
+	// MaxBundleEntries caps the entries of a batch or transaction (413
+	// beyond). Default 1,000.
+	MaxBundleEntries int
 	// ServerName is the audit source observer. Default "ehrd".
 	ServerName string
 	// Signer signs audit checkpoints.
 	Signer note.Signer
 	// Ready reports storage health for /readyz.
 	Ready func(r *http.Request) error
+
+	// CORSOrigins are the exact browser origins (scheme://host[:port]) that
+	// may call the API cross-origin. Empty: none; preflights get 403.
+	CORSOrigins []string
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For is
+	// believed for the client address (audit trail, rate limiting).
+	TrustedProxies []netip.Prefix
+	// RateLimit is the sustained requests per second per client, RateBurst
+	// the bucket size (ratelimit.go). 0: no limiting.
+	RateLimit float64
+	RateBurst int
 }
 
 // Server is the HTTP front of the EHR.
@@ -53,6 +68,9 @@ func New(cfg Config) *Server {
 	if cfg.MaxBodyBytes <= 0 {
 		cfg.MaxBodyBytes = 8 << 20
 	}
+	if cfg.MaxBundleEntries <= 0 {
+		cfg.MaxBundleEntries = 1000
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
@@ -68,7 +86,7 @@ func New(cfg Config) *Server {
 	r.HandleMethodNotAllowed = false
 	r.RedirectTrailingSlash = false
 	r.RedirectFixedPath = false
-	r.Use(s.requestID, s.recoverPanics, s.securityHeaders, s.accessLog)
+	r.Use(s.requestID, s.securityHeaders, s.accessLog, s.recoverPanics, s.realClient, s.bearerFromParams, s.cors(), s.rateLimit())
 	s.routes(r)
 	s.router = r
 	return s
@@ -82,15 +100,20 @@ func (s *Server) routes(r *gin.Engine) {
 	r.GET("/healthz", s.healthz)
 	r.GET("/readyz", s.readyz)
 	r.GET("/metrics", gin.WrapH(s.metrics.Handler()))
+	s.openAPIRoutes(r) // /openapi.json, /openapi.yaml, /docs/ (openapi.go)
 
 	f := r.Group("/fhir")
 	f.GET("/metadata", s.capabilities)
+	f.POST("", s.bundle)
 	f.GET("/:type", s.fhir("search-type", "E", auth.SearchType, s.search))
 	f.POST("/:type/_search", s.fhir("search-type", "E", auth.SearchType, s.search))
 	f.POST("/:type", s.fhir("create", "C", auth.Create, s.create))
 	f.GET("/:type/:id", s.fhir("read", "R", auth.Read, s.read))
 	f.PUT("/:type/:id", s.fhir("update", "U", auth.Update, s.update))
 	f.DELETE("/:type/:id", s.fhir("delete", "D", auth.Delete, s.delete))
+	f.PUT("/:type", s.fhir("update", "U", auth.Update, s.conditionalUpdate))
+	f.DELETE("/:type", s.fhir("delete", "D", auth.Delete, s.conditionalDelete))
+	f.GET("/:type/:id/$everything", s.fhir("operation", "R", auth.Read, s.everything))
 	f.GET("/:type/:id/_history", s.fhir("history-instance", "R", auth.HistoryInstance, s.history))
 	f.GET("/:type/:id/_history/:vid", s.fhir("vread", "R", auth.VRead, s.vread))
 	f.GET("/:type/:id/$accounting", s.accounting)

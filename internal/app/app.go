@@ -72,8 +72,9 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error
 	}
 	rec, err := audit.NewRecorder(ctx, st, audit.Options{
 		Signer: signer,
-		Index:  reg.Extract,
+		Index:  auditIndex(reg),
 		NewID:  engine.NewID,
+		Logger: log,
 	})
 	if err != nil {
 		verifier.Close()
@@ -89,6 +90,11 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error
 		BaseURL:      cfg.BaseURL,
 		MaxBodyBytes: cfg.MaxBodyBytes,
 		Signer:       signer,
+		// HTTP hardening (docs/security.md).
+		CORSOrigins:    cfg.CORSOrigins,
+		TrustedProxies: cfg.TrustedProxies,
+		RateLimit:      cfg.RateLimit,
+		RateBurst:      cfg.RateBurst,
 		Ready: func(r *http.Request) error {
 			ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 			defer cancel()
@@ -112,6 +118,37 @@ func (a *App) Close(ctx context.Context) error {
 	}
 	a.Verifier.Close()
 	return errors.Join(errs...)
+}
+
+// auditSearchParams are the AuditEvent parameters compliance officers search
+// by (docs/audit.md). Indexing only these keeps the audit write — one per
+// request, inside the group commit — small.
+var auditSearchParams = map[string]bool{
+	"_id": true, "action": true, "address": true, "agent": true, "agent-name": true, "altid": true,
+	"date": true, "entity": true, "entity-type": true, "entity-role": true, "outcome": true,
+	"patient": true, "policy": true, "subtype": true, "type": true,
+}
+
+// auditIndex extracts the index entries of an AuditEvent for those
+// parameters, with date as the only sort key.
+func auditIndex(reg *search.Registry) func(string, map[string]any) ([]search.IndexEntry, map[string]any, error) {
+	return func(typ string, doc map[string]any) ([]search.IndexEntry, map[string]any, error) {
+		entries, sortVals, err := reg.Extract(typ, doc)
+		if err != nil {
+			return nil, nil, err
+		}
+		kept := entries[:0]
+		for _, e := range entries {
+			if auditSearchParams[e.Param] {
+				kept = append(kept, e)
+			}
+		}
+		sorts := map[string]any{}
+		if v, ok := sortVals["date"]; ok {
+			sorts["date"] = v
+		}
+		return kept, sorts, nil
+	}
 }
 
 func typeNames() []string {

@@ -17,36 +17,42 @@ const auditType = "AuditEvent"
 // buildEvents asks every request for its events, in batch order. A builder
 // that panics fails the batch instead of killing the sequencer, which would
 // leave every later caller waiting forever.
-func buildEvents(batch []*request, unitErrs []error) (events []Event, err error) {
+func (r *Recorder) buildEvents(batch []*request, unitErrs []error) (writes []store.Write, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			err = fmt.Errorf("build audit events: panic: %v", p)
 		}
 	}()
+	now := r.opts.Now().UTC().Truncate(time.Millisecond)
 	for i, req := range batch {
-		events = append(events, req.build(unitErrs[i])...)
+		if req.build == nil {
+			writes = append(writes, req.pre...)
+			continue
+		}
+		for _, e := range req.build(unitErrs[i]) {
+			w, err := r.render(&e, now)
+			if err != nil {
+				return nil, err
+			}
+			writes = append(writes, w)
+		}
 	}
-	return events, nil
+	return writes, nil
 }
 
 // appendEvents stores the events as AuditEvents with the next sequence
 // numbers and appends them to the log, inside the commit's transaction. It
 // returns the head the log will have once the transaction commits.
-func (r *Recorder) appendEvents(ctx context.Context, tx store.Tx, events []Event) (head, error) {
+func (r *Recorder) appendEvents(ctx context.Context, tx store.Tx, events []store.Write) (head, error) {
 	if len(events) == 0 {
 		return r.head, nil
 	}
 	// The frontier in memory serves every read; the store is only a fallback.
 	tree := newOverlay(r.head.frontier, storeHashes(ctx, r.st))
-	now := r.opts.Now().UTC().Truncate(time.Millisecond)
 	entries := make([]store.LogEntry, 0, len(events))
 	var hashes []store.LogHash
-	for i := range events {
+	for i, w := range events {
 		seq := r.head.size + int64(i)
-		w, err := r.render(&events[i], now)
-		if err != nil {
-			return head{}, fmt.Errorf("audit record %d: %w", seq, err)
-		}
 		if err := tx.Put(w); err != nil {
 			return head{}, fmt.Errorf("store AuditEvent of record %d: %w", seq, err)
 		}

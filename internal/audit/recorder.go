@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/clinic/ehr/internal/store"
 )
@@ -43,6 +44,7 @@ type Recorder struct {
 type request struct {
 	unit    func(store.Tx) error
 	build   func(unitErr error) []Event
+	pre     []store.Write // events rendered by the caller (Record), so the sequencer only sequences
 	unitErr error         // the unit's own result, once committed
 	err     error         // non-nil (wrapping ErrUnavailable) when the commit failed
 	done    chan struct{} // closed when unitErr and err are final
@@ -93,8 +95,28 @@ func (r *Recorder) Do(ctx context.Context, unit func(store.Tx) error, build func
 }
 
 // Record commits events that describe no write: reads, refusals, failures.
+//
+// The AuditEvents are rendered and indexed here, in the caller's goroutine,
+// so that the single sequencer only assigns numbers, hashes and writes.
 func (r *Recorder) Record(ctx context.Context, events ...Event) error {
-	return r.Do(ctx, nil, func(error) []Event { return events })
+	now := r.opts.Now().UTC().Truncate(time.Millisecond)
+	pre := make([]store.Write, 0, len(events))
+	for i := range events {
+		w, err := r.render(&events[i], now)
+		if err != nil {
+			return fmt.Errorf("%w: %w", ErrUnavailable, err)
+		}
+		pre = append(pre, w)
+	}
+	req := &request{pre: pre, done: make(chan struct{})}
+	if err := r.enqueue(req); err != nil {
+		return err
+	}
+	<-req.done
+	if req.err != nil {
+		return req.err
+	}
+	return ctx.Err()
 }
 
 func (r *Recorder) enqueue(req *request) error {

@@ -113,7 +113,7 @@ func (r *Recorder) commitOnce(batch []*request) error {
 		if err != nil {
 			return err
 		}
-		events, err := buildEvents(batch, unitErrs)
+		events, err := r.buildEvents(batch, unitErrs)
 		if err != nil {
 			return err
 		}

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"golang.org/x/mod/sumdb/note"
@@ -60,6 +61,9 @@ func createKey(path, origin string) ([]byte, error) {
 		return nil, fmt.Errorf("generate audit signing key for %q: %w", origin, err)
 	}
 	// O_EXCL: two servers starting at once must not overwrite each other's key.
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("create the key's directory: %w", err)
+	}
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if errors.Is(err, fs.ErrExist) {
 		return os.ReadFile(path)

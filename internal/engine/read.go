@@ -78,4 +78,3 @@ func (e *Engine) reachable(ctx context.Context, typ, id string, restrict search.
 	}
 	return false, nil
 }
-

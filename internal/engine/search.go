@@ -57,6 +57,23 @@ func decodePageToken(s string) (*pageToken, error) {
 	return &t, nil
 }
 
+// checkCursor refuses a cursor that does not fit the search: one sort value
+// per sort key, each a string, a number or null. Cursors come back from
+// clients, so a forged one must fail here, never reach storage.
+func checkCursor(c *store.Cursor, keys int) error {
+	if len(c.Values) != keys {
+		return fhirerr.At(fhirerr.Invalid, "_cursor", "the paging cursor belongs to another search")
+	}
+	for _, v := range c.Values {
+		switch v.(type) {
+		case nil, string, float64:
+		default:
+			return fhirerr.At(fhirerr.Invalid, "_cursor", "malformed paging cursor")
+		}
+	}
+	return nil
+}
+
 // SearchType runs a parsed search. cursor is the _cursor value of a paging
 // link ("" for the first page).
 func (e *Engine) SearchType(ctx context.Context, req *search.Request, access Access, cursor string) (*Page, error) {
@@ -80,6 +97,9 @@ func (e *Engine) SearchType(ctx context.Context, req *search.Request, access Acc
 	if cursor != "" {
 		t, err := decodePageToken(cursor)
 		if err != nil {
+			return nil, err
+		}
+		if err := checkCursor(t.Cursor, len(q.Sort)); err != nil {
 			return nil, err
 		}
 		if t.Dir == dirAfter {

@@ -10,6 +10,7 @@ import (
 	"github.com/clinic/ehr/fhir"
 	"github.com/clinic/ehr/internal/fhirerr"
 	"github.com/clinic/ehr/internal/fhirjson"
+	"github.com/clinic/ehr/internal/search"
 	"github.com/clinic/ehr/internal/store"
 )
 
@@ -20,11 +21,12 @@ type Write struct {
 	Interaction string // create | update | delete
 	Unit        func(tx store.Tx) error
 
-	Patients []string        // patients whose compartment the resource is in (for the audit trail)
-	Result   *store.Resource // the version written (nil when nothing changed)
-	Prev     *store.Resource // the version replaced, if any
-	Created  bool            // a new resource (201)
-	NoOp     bool            // nothing written: deleting what is already deleted
+	Patients []string            // patients whose compartment the resource is in (for the audit trail)
+	Index    []search.IndexEntry // the new content's index entries (create, update)
+	Result   *store.Resource     // the version written (nil when nothing changed)
+	Prev     *store.Resource     // the version replaced, if any
+	Created  bool                // a new resource (201)
+	NoOp     bool                // nothing written: deleting what is already deleted
 	Warnings []fhirerr.Issue
 }
 
@@ -91,7 +93,7 @@ func (e *Engine) put(ctx context.Context, typ, id string, doc map[string]any, if
 		return nil, fhirerr.Wrap(fhirerr.Invalid, err, "cannot index the resource: %v", err)
 	}
 
-	w := &Write{Type: typ, ID: id, Interaction: "update", Patients: patientsOf(typ, id, entries)}
+	w := &Write{Type: typ, ID: id, Interaction: "update", Patients: patientsOf(typ, id, entries), Index: entries}
 	if create {
 		w.Interaction = "create"
 	}
@@ -116,7 +118,7 @@ func (e *Engine) put(ctx context.Context, typ, id string, doc map[string]any, if
 			c.Prev = cur
 		}
 		if err := e.commitRules(ctx, tx, &c); err != nil {
-			return err
+			return storeErr(err, typ+"/"+id)
 		}
 		vid := int64(1)
 		if cur != nil {
@@ -170,7 +172,7 @@ func (e *Engine) Delete(ctx context.Context, typ, id string, ifMatch Preconditio
 		}
 		c := &Change{Type: typ, ID: id, Prev: cur}
 		if err := e.commitRules(ctx, tx, c); err != nil {
-			return err
+			return storeErr(err, typ+"/"+id)
 		}
 		res := store.Resource{Type: typ, ID: id, VersionID: cur.VersionID + 1, LastUpdated: e.now().UTC().Truncate(time.Millisecond), Deleted: true}
 		if err := tx.Put(store.Write{Resource: res}); err != nil {

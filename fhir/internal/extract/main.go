@@ -27,12 +27,13 @@ const (
 
 // Paths inside the npm tarballs.
 const (
-	r4Dir               = "package/dist/fhir/r4/"
-	srcVersionInfo      = r4Dir + "version.info"
-	srcSearchParameters = r4Dir + "search-parameters.json"
-	srcSchema           = r4Dir + "fhir.schema.json"
-	srcCompartment      = r4Dir + "compartmentdefinition-patient.json"
-	srcUCUM             = "package/data/ucumDefs.min.json"
+	r4Dir                = "package/dist/fhir/r4/"
+	srcVersionInfo       = r4Dir + "version.info"
+	srcSearchParameters  = r4Dir + "search-parameters.json"
+	srcSchema            = r4Dir + "fhir.schema.json"
+	srcCompartment       = r4Dir + "compartmentdefinition-patient.json"
+	srcProfilesResources = r4Dir + "profiles-resources.json"
+	srcUCUM              = "package/data/ucumDefs.min.json"
 )
 
 // Paths relative to the repository root.
@@ -42,6 +43,7 @@ const (
 	outSearchParameters = "fhir/data/search-parameters.json"
 	outSchema           = "fhir/data/fhir.schema.json"
 	outCompartment      = "fhir/data/compartmentdefinition-patient.json"
+	outSummary          = "fhir/data/summary-elements.json"
 	outUCUM             = "fhir/ucum/ucumDefs.min.json"
 )
 
@@ -74,7 +76,7 @@ func run(root string) error {
 	if err != nil {
 		return err
 	}
-	defs, err := readTarFiles(tarballs[0], srcVersionInfo, srcSearchParameters, srcSchema, srcCompartment)
+	defs, err := readTarFiles(tarballs[0], srcVersionInfo, srcSearchParameters, srcSchema, srcCompartment, srcProfilesResources)
 	if err != nil {
 		return err
 	}
@@ -97,6 +99,10 @@ func run(root string) error {
 	if err := verifySchema(schema, types); err != nil {
 		return err
 	}
+	summary, err := summaryElements(defs[srcProfilesResources], types)
+	if err != nil {
+		return err
+	}
 
 	outputs := []struct {
 		path string
@@ -104,6 +110,7 @@ func run(root string) error {
 	}{
 		{outSearchParameters, params},
 		{outSchema, schema},
+		{outSummary, summary},
 		// These two are copied byte for byte: they are used as published.
 		{outCompartment, defs[srcCompartment]},
 		{outUCUM, ucum[srcUCUM]},

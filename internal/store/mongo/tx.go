@@ -40,8 +40,10 @@ func newTx(s *Store, sess lungo.ISession, ctx context.Context) *tx {
 
 // inSession runs fn with ctx bound to the commit's session, so that reads
 // see the writes of earlier units while keeping the caller's deadline.
-func (t *tx) inSession(ctx context.Context, fn func(ctx context.Context) error) error {
-	return lungo.WithSession(ctx, t.sess, func(sc lungo.ISessionContext) error { return fn(sc) })
+func (t *tx) inSession(_ context.Context, fn func(ctx context.Context) error) error {
+	// The commit's context, not the caller's: a client that hangs up must
+	// not abort a transaction shared with other requests.
+	return lungo.WithSession(t.ctx, t.sess, func(sc lungo.ISessionContext) error { return fn(sc) })
 }
 
 func (t *tx) Read(ctx context.Context, typ, id string) (*store.Resource, error) {

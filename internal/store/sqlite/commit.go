@@ -28,7 +28,10 @@ func (s *Store) Commit(ctx context.Context, units []func(store.Tx) error, finish
 	}
 	defer tx.Rollback() // a no-op once committed
 
-	c := &commit{ctx: ctx, tx: tx, ws: &s.ws, bound: map[*sql.Stmt]*sql.Stmt{}}
+	// Statements run on a context without cancellation: the driver would
+	// otherwise start a watcher goroutine per statement, and the transaction
+	// (begun with ctx) still ends at ctx's deadline.
+	c := &commit{ctx: context.WithoutCancel(ctx), tx: tx, ws: &s.ws, bound: map[*sql.Stmt]*sql.Stmt{}}
 	results := make([]error, len(units))
 	for i, unit := range units {
 		if results[i], err = c.runUnit(unit); err != nil {

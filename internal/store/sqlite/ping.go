@@ -34,6 +34,13 @@ func (s *Store) Ping(ctx context.Context) error {
 	if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", version)); err != nil {
 		return unavailable("ping", err)
 	}
+	// A full disk (or max_page_count) only shows when a page is allocated.
+	if _, err := tx.ExecContext(ctx, "CREATE TABLE ehr_ping_probe(x BLOB)"); err != nil {
+		return unavailable("ping", err)
+	}
+	if _, err := tx.ExecContext(ctx, "INSERT INTO ehr_ping_probe VALUES (zeroblob(65536))"); err != nil {
+		return unavailable("ping", err)
+	}
 	if err := tx.Rollback(); err != nil {
 		return unavailable("ping", err)
 	}

@@ -27,12 +27,14 @@ func newUnitTx(c *commit) *unitTx {
 	return &unitTx{c: c, versions: map[resKey]int64{}, logNext: -1}
 }
 
-func (t *unitTx) Read(ctx context.Context, typ, id string) (*store.Resource, error) {
-	return readCurrent(ctx, t.c.stmt(t.c.ws.readCurrent), typ, id)
+// Read and Search use the commit's context, not the caller's: a client that
+// hangs up must not cancel a shared group commit.
+func (t *unitTx) Read(_ context.Context, typ, id string) (*store.Resource, error) {
+	return readCurrent(t.c.ctx, t.c.stmt(t.c.ws.readCurrent), typ, id)
 }
 
-func (t *unitTx) Search(ctx context.Context, q *store.Query) (*store.SearchResult, error) {
-	return runSearch(ctx, t.c.tx, q)
+func (t *unitTx) Search(_ context.Context, q *store.Query) (*store.SearchResult, error) {
+	return runSearch(t.c.ctx, t.c.tx, q)
 }
 
 // Put checks the version now, so that the unit learns of a conflict at once,
