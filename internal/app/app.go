@@ -70,19 +70,23 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error
 		_ = st.Close()
 		return nil, fmt.Errorf("audit signing key: %w", err)
 	}
+	metrics := api.NewMetrics(nil)
+	auditM := newAuditMetrics(metrics.Registry())
 	rec, err := audit.NewRecorder(ctx, st, audit.Options{
-		Signer: signer,
-		Index:  auditIndex(reg),
-		NewID:  engine.NewID,
-		Logger: log,
+		Signer:   signer,
+		Index:    auditIndex(reg),
+		NewID:    engine.NewID,
+		Logger:   log,
+		OnCommit: auditM.observe,
 	})
 	if err != nil {
 		verifier.Close()
 		_ = st.Close()
 		return nil, fmt.Errorf("start the audit recorder: %w", err)
 	}
-	eng := engine.New(engine.Config{Store: st, Search: reg, Rules: rules.All()})
+	eng := engine.New(engine.Config{Store: newTimedStore(st, metrics.Registry()), Search: reg, Rules: rules.All()})
 	srv := api.New(api.Config{
+		Metrics:      metrics,
 		Engine:       eng,
 		Verifier:     verifier,
 		Recorder:     rec,

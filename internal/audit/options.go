@@ -25,7 +25,10 @@ type Options struct {
 	CommitTimeout   time.Duration       // bound on one group commit; default 10s
 	CheckpointEvery time.Duration       // with a Signer; default 1 minute
 	OnCheckpoint    func(signed []byte) // receives each periodic checkpoint; must be quick
-	Logger          *slog.Logger        // default slog.Default()
+	// OnCommit receives every group commit's size and duration (for metrics);
+	// it runs on the sequencer and must be quick.
+	OnCommit func(requests int, took time.Duration, err error)
+	Logger   *slog.Logger // default slog.Default()
 }
 
 const (

@@ -60,7 +60,11 @@ func (r *Recorder) take() ([]*request, bool) {
 
 // commit commits a batch, retrying after conflicts, and releases its waiters.
 func (r *Recorder) commit(batch []*request) {
+	start := time.Now()
 	err := r.commitWithRetry(batch)
+	if r.opts.OnCommit != nil {
+		r.opts.OnCommit(len(batch), time.Since(start), err)
+	}
 	if err != nil {
 		r.opts.Logger.Error("audit group commit failed", "requests", len(batch), "err", err)
 	}
