@@ -105,6 +105,12 @@ func (w *where) match(m search.Match, sc scope) (string, error) {
 	e := w.alias("e")
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s.rowid IN (SELECT %s.res FROM idx %s WHERE %s.p = %s", sc.alias, e, e, e, w.arg(m.Param))
+	return w.conds(&b, e, m)
+}
+
+// conds appends " AND cond" for each condition of m on entry e, and closes
+// the subquery.
+func (w *where) conds(b *strings.Builder, e string, m search.Match) (string, error) {
 	for _, c := range m.Conds {
 		cond, err := w.cond(e, c)
 		if err != nil {
@@ -177,16 +183,7 @@ func (w *where) probe(m search.Match, sc scope) (string, error) {
 	e := w.alias("e")
 	var b strings.Builder
 	fmt.Fprintf(&b, "EXISTS (SELECT 1 FROM idx %s WHERE %s.res = %s.rowid AND %s.p = %s", e, e, sc.alias, e, w.arg(m.Param))
-	for _, c := range m.Conds {
-		cond, err := w.cond(e, c)
-		if err != nil {
-			return "", fmt.Errorf("match %s: %w", m.Param, err)
-		}
-		b.WriteString(" AND ")
-		b.WriteString(cond)
-	}
-	b.WriteByte(')')
-	return b.String(), nil
+	return w.conds(&b, e, m)
 }
 
 // cond compares one column of the entry e with a literal.
