@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/clinic/ehr/internal/search"
 	"github.com/clinic/ehr/internal/store"
 )
 
@@ -37,6 +38,12 @@ func newPlan(q *store.Query) (*plan, error) {
 
 	w := &where{args: []any{q.Type}}
 	p.filter = "r.type = ? AND r.deleted = 0"
+	if drives(q.Where) {
+		// The unary + keeps SQLite from walking the (type, deleted, id)
+		// index over every resource of the type, which it prefers without
+		// statistics; the index lookups of the where clause drive instead.
+		p.filter = "+r.type = ? AND +r.deleted = 0"
+	}
 	if q.Where != nil {
 		cond, err := w.expr(q.Where, scope{alias: "r", typ: q.Type})
 		if err != nil {
@@ -46,6 +53,22 @@ func newPlan(q *store.Query) (*plan, error) {
 	}
 	p.filterArgs = w.args
 	return p, nil
+}
+
+// drives reports whether x is a set lookup (or a conjunction with one) that
+// can lead the query through an idx index.
+func drives(x search.Expr) bool {
+	switch x := x.(type) {
+	case search.Match, search.IDIn, search.Chain, search.Has:
+		return true
+	case search.And:
+		for _, m := range x {
+			if drives(m) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // pageSQL selects up to limit rows beyond cur (nil: from the start), walking
