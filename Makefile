@@ -18,8 +18,8 @@ run:
 
 # Every test, with the race detector, on SQLite and on lungo (and on a real
 # MongoDB when EHR_TEST_MONGODB_URI is set), then vet and staticcheck.
-test: lint
-	$(GO) test -race -timeout 20m ./...
+test: lint openapi-check
+	$(GO) test -race -timeout 40m ./...
 
 # The MongoDB backend against a real replica set (EHR_TEST_MONGODB_URI must be
 # set, e.g. mongodb://localhost:27017/?replicaSet=rs0&directConnection=true);

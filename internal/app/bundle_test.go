@@ -635,31 +635,30 @@ func TestLabIntegrationScenario(t *testing.T) {
 // BenchmarkLabTransaction posts lab Bundles (1 Specimen + 20 Observations,
 // each a conditional create) from 1, 4 and 16 concurrent clients to a
 // SQLite-backed server, and reports throughput and the 99th percentile
-// latency of one Bundle.
+// latency of one Bundle. Each client count starts from an empty database.
 func BenchmarkLabTransaction(b *testing.B) {
-	url := benchServer(b, "sqlite:"+filepath.Join(b.TempDir(), "ehr.db"))
-	tok, err := auth.Mint([]byte(testSecret), auth.MintClaims{Subject: "lab-system", Scope: "system/*.cruds", ClientID: "bench"})
-	if err != nil {
-		b.Fatal(err)
-	}
-	status, body := postRaw(url+"/fhir/Patient", tok, []byte(patientJSON("Bench", "Mark", "male", "1970-01-01", "MRN-BENCH")))
-	if status != http.StatusCreated {
-		b.Fatalf("create patient: %d %s", status, body)
-	}
-	var p struct{ ID string }
-	if err := json.Unmarshal(body, &p); err != nil {
-		b.Fatal(err)
-	}
-	var seq atomic.Int64 // accession numbers stay unique across runs
 	for _, clients := range []int{1, 4, 16} {
 		b.Run(fmt.Sprintf("clients=%d", clients), func(b *testing.B) {
-			benchLab(b, url, tok, "Patient/"+p.ID, clients, &seq)
+			url := benchServer(b, "sqlite:"+filepath.Join(b.TempDir(), "ehr.db"))
+			tok, err := auth.Mint([]byte(testSecret), auth.MintClaims{Subject: "lab-system", Scope: "system/*.cruds", ClientID: "bench"})
+			if err != nil {
+				b.Fatal(err)
+			}
+			status, body := postRaw(url+"/fhir/Patient", tok, []byte(patientJSON("Bench", "Mark", "male", "1970-01-01", "MRN-BENCH")))
+			if status != http.StatusCreated {
+				b.Fatalf("create patient: %d %s", status, body)
+			}
+			var p struct{ ID string }
+			if err := json.Unmarshal(body, &p); err != nil {
+				b.Fatal(err)
+			}
+			benchLab(b, url, tok, "Patient/"+p.ID, clients)
 		})
 	}
 }
 
-func benchLab(b *testing.B, url, tok, patientRef string, clients int, seq *atomic.Int64) {
-	var next atomic.Int64
+func benchLab(b *testing.B, url, tok, patientRef string, clients int) {
+	var next, accession atomic.Int64
 	latencies := make([][]time.Duration, clients)
 	var wg sync.WaitGroup
 	b.ResetTimer()
@@ -669,7 +668,7 @@ func benchLab(b *testing.B, url, tok, patientRef string, clients int, seq *atomi
 		go func() {
 			defer wg.Done()
 			for next.Add(1) <= int64(b.N) {
-				raw, _ := json.Marshal(labBundle(patientRef, fmt.Sprintf("BENCH-%d", seq.Add(1)), 20))
+				raw, _ := json.Marshal(labBundle(patientRef, fmt.Sprintf("BENCH-%d", accession.Add(1)), 20))
 				t0 := time.Now()
 				if status, body := postRaw(url+"/fhir", tok, raw); status != http.StatusOK {
 					b.Errorf("transaction: %d %s", status, body)
