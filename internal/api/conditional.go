@@ -132,17 +132,14 @@ func (k *call) checkWrite(ctx context.Context, r store.Reader, en *engine.Entry,
 		return nil
 	}
 	if w.Interaction != "delete" {
+		// The new content must lie inside one grant: its patient's
+		// compartment and its query (the same test as a direct write).
 		inside := false
 		for _, g := range d.Grants {
-			if g.Patient == "" {
-				return nil // a user/system grant with a query: checked on read paths
-			}
-			for _, p := range w.Patients {
-				inside = inside || p == g.Patient
-			}
+			inside = inside || k.s.grantCovers(w, g)
 		}
 		if !inside {
-			return fhirerr.New(fhirerr.Forbidden, "the resource would be outside the patient compartment the token allows")
+			return fhirerr.New(fhirerr.Forbidden, "the resource would be outside what the token's scopes allow")
 		}
 	}
 	cur, err := r.Read(ctx, w.Type, w.ID)
@@ -154,7 +151,9 @@ func (k *call) checkWrite(ctx context.Context, r store.Reader, en *engine.Entry,
 	case cur.Deleted:
 		return nil
 	}
-	restrict := k.s.grantsExpr(w.Type, k.principal.Decide(auth.Read, w.Type))
+	// The current version must be one the write grant covers, as for a
+	// direct update: a write-only token may change what it may not read.
+	restrict := k.s.grantsExpr(w.Type, d)
 	if restrict == nil {
 		return nil // the caller sees every resource of the type
 	}
