@@ -54,6 +54,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzParseScope$$' -fuzztime 10s ./internal/auth/
 	$(GO) test -run '^$$' -fuzz '^FuzzVerifyHeader$$' -fuzztime 10s ./internal/auth/
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime 10s ./internal/search/
+	$(GO) test -run '^$$' -fuzz '^FuzzBundle$$' -fuzztime 10s ./internal/app/
 
 clean:
 	rm -rf $(BIN)

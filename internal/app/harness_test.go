@@ -82,6 +82,7 @@ func newServer(t *testing.T, storeURL string) *server {
 		"EHR_AUTH_HS256_SECRET": testSecret,
 		"EHR_DATA_DIR":          dir,
 		"EHR_MAX_BODY_BYTES":    "65536",
+		"EHR_RATE_LIMIT":        "0", // tests send bursts; the limiter has its own tests
 	}
 	cfg, err := config.Load(nil, func(k string) string { return env[k] })
 	if err != nil {

@@ -87,8 +87,8 @@ func TestReopenKeepsDataAndSchema(t *testing.T) {
 		t.Fatalf("read after reopen: %v", err)
 	}
 	var version int
-	if err := s.DB().QueryRow("PRAGMA user_version").Scan(&version); err != nil || version != 1 {
-		t.Fatalf("user_version = %d, %v; want 1 (one migration)", version, err)
+	if err := s.DB().QueryRow("PRAGMA user_version").Scan(&version); err != nil || version != 2 {
+		t.Fatalf("user_version = %d, %v; want 2 (two migrations)", version, err)
 	}
 }
 

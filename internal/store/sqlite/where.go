@@ -138,7 +138,7 @@ func (w *where) conjunction(xs search.And, sc scope) (string, error) {
 	for i, x := range xs {
 		switch x := x.(type) {
 		case search.IDIn:
-			driver, best = -1, 100 // ids are the best driver; every Match probes
+			driver, best = -1, 1<<30 // ids are the best driver; every Match probes
 		case search.Match:
 			if score := selectivity(x); score > best {
 				driver, best = i, score
@@ -166,15 +166,26 @@ func (w *where) conjunction(xs search.And, sc scope) (string, error) {
 // which beats a range.
 func selectivity(m search.Match) int {
 	score := 1
+	reference := false
+	for _, c := range m.Conds {
+		if c.Field == search.FieldSystem && c.Op == search.OpEq {
+			if v, ok := c.Value.(string); ok && v != "" && v[0] >= 'A' && v[0] <= 'Z' {
+				reference = true // a resource type: this is a reference to one resource
+			}
+		}
+	}
 	for _, c := range m.Conds {
 		switch {
+		case c.Op == search.OpEq && c.Field == search.FieldCode && reference:
+			score = max(score, 5) // one patient's records beat every heart rate
 		case c.Op == search.OpEq && c.Field == search.FieldCode:
 			score = max(score, 4)
 		case c.Op == search.OpEq || c.Op == search.OpPrefix:
 			score = max(score, 3)
 		}
 	}
-	return score
+	// Ties go to the Match with more conditions: it narrows further.
+	return score*16 + min(len(m.Conds), 15)
 }
 
 // probe: the row has an entry for Param satisfying every condition, looked
