@@ -4,7 +4,6 @@ import (
 	"testing"
 
 	"github.com/clinic/ehr/internal/fhirerr"
-	"github.com/clinic/ehr/internal/search"
 )
 
 func TestNewEntry(t *testing.T) {
@@ -66,57 +65,5 @@ func TestNewEntry(t *testing.T) {
 	en.IfNoneExist = "accession=x|1"
 	if !en.Conditional() {
 		t.Error("a create with ifNoneExist is conditional")
-	}
-}
-
-func TestEval(t *testing.T) {
-	lo, hi := 10.0, 20.0
-	idx := []search.IndexEntry{
-		{Param: "identifier", System: "http://x.org/mrn", Code: "7"},
-		{Param: "name", Text: "muller"},
-		{Param: "birthdate", Lo: &lo, Hi: &hi},
-	}
-	tok := func(sys, code string) search.Expr {
-		return search.Match{Param: "identifier", Conds: []search.Cond{
-			{Field: search.FieldSystem, Op: search.OpEq, Value: sys}, {Field: search.FieldCode, Op: search.OpEq, Value: code}}}
-	}
-	date := func(op search.Op, v float64) search.Expr {
-		return search.Match{Param: "birthdate", Conds: []search.Cond{{Field: search.FieldLo, Op: op, Value: v}}}
-	}
-	chain := search.Chain{Param: "subject", Target: "Patient", Where: tok("a", "b")}
-	cases := []struct {
-		name string
-		x    search.Expr
-		want truth
-	}{
-		{"token match", tok("http://x.org/mrn", "7"), yes},
-		{"token other code", tok("http://x.org/mrn", "8"), no},
-		{"conditions hold on one entry", search.Match{Param: "identifier", Conds: []search.Cond{
-			{Field: search.FieldSystem, Op: search.OpEq, Value: "http://x.org/mrn"}, {Field: search.FieldText, Op: search.OpEq, Value: "muller"}}}, no},
-		{"string prefix", search.Match{Param: "name", Conds: []search.Cond{{Field: search.FieldText, Op: search.OpPrefix, Value: "mul"}}}, yes},
-		{"string contains", search.Match{Param: "name", Conds: []search.Cond{{Field: search.FieldText, Op: search.OpContains, Value: "ll"}}}, yes},
-		{"date ge", date(search.OpGe, 10), yes},
-		{"date gt", date(search.OpGt, 10), no},
-		{"date lt", date(search.OpLt, 11), yes},
-		{"number literal on a string field", search.Match{Param: "name", Conds: []search.Cond{{Field: search.FieldText, Op: search.OpEq, Value: 1.0}}}, no},
-		{"id", search.IDIn{"a", "p1"}, yes},
-		{"other id", search.IDIn{"a"}, no},
-		{"missing true", search.Missing{Param: "gender", Missing: true}, yes},
-		{"missing false", search.Missing{Param: "name", Missing: false}, yes},
-		{"and", search.And{tok("http://x.org/mrn", "7"), search.IDIn{"p1"}}, yes},
-		{"and with a false", search.And{tok("http://x.org/mrn", "7"), search.IDIn{"q"}}, no},
-		{"or", search.Or{tok("x", "y"), search.IDIn{"p1"}}, yes},
-		{"not", search.Not{X: search.IDIn{"p1"}}, no},
-		{"chain is unknown", chain, unknown},
-		{"not of unknown is unknown", search.Not{X: chain}, unknown},
-		{"false and unknown is false", search.And{chain, search.IDIn{"q"}}, no},
-		{"true or unknown is true", search.Or{chain, search.IDIn{"p1"}}, yes},
-	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			if got := eval(c.x, "p1", idx); got != c.want {
-				t.Errorf("eval %s = %d, want %d", c.x, got, c.want)
-			}
-		})
 	}
 }
