@@ -530,8 +530,7 @@ func TestSearchConformance(t *testing.T) {
 				{query: "birthdate=eb1975-06", want: nil},
 				{query: "birthdate=le1975-06", want: keys("P5")},
 				{query: "birthdate=ge1975-06", want: keys("P0 P1 P2 P3 P5")},
-				{query: "birthdate=ne1990-07-01", want: keys("P0 P2 P3 P5"),
-					bug: "ne matches resources without a value (Not around the Match)"},
+				{query: "birthdate=ne1990-07-01", want: keys("P0 P2 P3 P5")},
 				{query: "birthdate=ge1980&birthdate=lt1991", want: keys("P0 P1 P2")},
 				{query: "birthdate:missing=true", want: keys("P4")},
 				{query: "death-date=2020-05", want: keys("P2")},
@@ -632,8 +631,7 @@ func TestSearchConformance(t *testing.T) {
 				{query: "date=le2024-05-02", want: keys("O0 O1 O2 O3 O4 O5 O6 O7 O8")},
 				{query: "date=sa2024-04-01", want: keys("O4 O6 O10")},
 				{query: "date=eb2024-03-11", want: keys("O5 O7")},
-				{query: "date=ne2024-03", want: keys("O3 O4 O5 O6 O10"),
-					bug: "ne matches resources without a value (Not around the Match)"},
+				{query: "date=ne2024-03", want: keys("O3 O4 O5 O6 O10")},
 				{query: "date=ge2024-03-11&date=lt2024-03-12", want: keys("O0 O1")},
 				{query: "date:missing=true", want: keys("O9")},
 
@@ -655,8 +653,7 @@ func TestSearchConformance(t *testing.T) {
 				{query: "value-quantity=sa95", want: keys("O2")},
 				{query: "value-quantity=eb37.2", want: keys("O8")},
 				{query: "value-quantity=ap70", want: keys("O0 O1 O6")},
-				{query: "value-quantity=ne72", want: keys("O1 O2 O5 O6 O7 O8"),
-					bug: "ne matches resources without a value (Not around the Match)"},
+				{query: "value-quantity=ne72", want: keys("O1 O2 O5 O6 O7 O8")},
 				{query: "value-quantity:missing=true", want: keys("O3 O4 O9 O10")},
 
 				// composite: code and value of the same item

@@ -114,7 +114,7 @@ func TestNumberParam(t *testing.T) {
 		{"le3", `(match probability (le lo 3))`},
 		{"sa3", `(match probability (gt lo 3))`},
 		{"eb3", `(match probability (lt hi 3))`},
-		{"ne100", `(not (match probability (ge lo 99.5) (le hi 100.5)))`},
+		{"ne100", `(and (missing probability false) (not (match probability (ge lo 99.5) (le hi 100.5))))`},
 		{"ap80", `(match probability (le lo 88) (ge hi 72))`},
 	}
 	for _, q := range queries {

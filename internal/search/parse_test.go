@@ -81,7 +81,7 @@ func TestParseWhere(t *testing.T) {
 		// date: precision ranges and every prefix
 		{"Patient", "birthdate=1984", `(match birthdate (ge lo @1984-01-01T00:00:00.000Z) (le hi @1984-12-31T23:59:59.999Z))`},
 		{"Patient", "birthdate=eq1984-03-07", `(match birthdate (ge lo @1984-03-07T00:00:00.000Z) (le hi @1984-03-07T23:59:59.999Z))`},
-		{"Patient", "birthdate=ne1984-03", `(not (match birthdate (ge lo @1984-03-01T00:00:00.000Z) (le hi @1984-03-31T23:59:59.999Z)))`},
+		{"Patient", "birthdate=ne1984-03", `(and (missing birthdate false) (not (match birthdate (ge lo @1984-03-01T00:00:00.000Z) (le hi @1984-03-31T23:59:59.999Z))))`},
 		{"Patient", "birthdate=gt1990-01", `(match birthdate (gt hi @1990-01-31T23:59:59.999Z))`},
 		{"Patient", "birthdate=ge1990-01-01", `(match birthdate (ge hi @1990-01-01T00:00:00.000Z))`},
 		{"Patient", "birthdate=lt1990-01-01", `(match birthdate (lt lo @1990-01-01T00:00:00.000Z))`},
@@ -108,7 +108,7 @@ func TestParseWhere(t *testing.T) {
 		{"Observation", "value-quantity=gt100", `(match value-quantity (gt hi 100))`},
 		{"Observation", "value-quantity=ap100", `(match value-quantity (le lo 110) (ge hi 90))`},
 		{"Observation", "value-quantity=ap1", `(match value-quantity (le lo 1.5) (ge hi 0.5))`}, // precision wider than 10%
-		{"Observation", "value-quantity=ne5", `(not (match value-quantity (ge lo 4.5) (le hi 5.5)))`},
+		{"Observation", "value-quantity=ne5", `(and (missing value-quantity false) (not (match value-quantity (ge lo 4.5) (le hi 5.5))))`},
 
 		// reference: id, Type/id, absolute URL, :type, :identifier
 		{"Observation", "subject=Patient/p1", `(match subject (eq s "Patient") (eq c "p1"))`},
@@ -133,7 +133,7 @@ func TestParseWhere(t *testing.T) {
 		{"Observation", "code-value-concept=http://loinc.org|94500-6$http://snomed.info/sct|260373001", `(match code-value-concept (eq s "http://loinc.org") (eq c "94500-6") (eq us "http://snomed.info/sct") (eq u "260373001"))`},
 		{"Observation", "code-value-string=http://loinc.org|5778-6$Yellow", `(match code-value-string (eq s "http://loinc.org") (eq c "5778-6") (prefix t "yellow"))`},
 		{"Observation", "code-value-date=8665-2$ge2024-01", `(match code-value-date (eq c "8665-2") (ge hi @2024-01-01T00:00:00.000Z))`},
-		{"Observation", "code-value-quantity=8480-6$ne120", `(not (match code-value-quantity (eq c "8480-6") (ge lo 119.5) (le hi 120.5)))`},
+		{"Observation", "code-value-quantity=8480-6$ne120", `(and (missing code-value-quantity false) (not (match code-value-quantity (eq c "8480-6") (ge lo 119.5) (le hi 120.5))))`},
 		{"Observation", `code-value-string=x$a\$b`, `(match code-value-string (eq c "x") (prefix t "a$b"))`},
 
 		// chaining and reverse chaining, one level

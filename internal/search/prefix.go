@@ -76,11 +76,14 @@ func rangeConds(p prefix, slo, shi float64, lo, hi Field) (conds []Cond, negate 
 	return []Cond{{lo, OpGe, slo}, {hi, OpLe, shi}}, p == pfxNe
 }
 
-// matchOrNot wraps conditions into a Match, negated for ne.
+// matchOrNot wraps conditions into a Match. For ne it matches resources that
+// have a value for the parameter but none equal to the search value: a
+// resource without any value is not "not equal" to anything (as HAPI
+// answers), unlike :not, which includes it.
 func matchOrNot(param string, conds []Cond, negate bool) Expr {
 	m := Match{Param: param, Conds: conds}
 	if negate {
-		return Not{X: m}
+		return And{Missing{Param: param, Missing: false}, Not{X: m}}
 	}
 	return m
 }
