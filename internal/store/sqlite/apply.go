@@ -2,9 +2,9 @@ package sqlite
 
 import (
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
-	"sort"
 
 	"github.com/clinic/ehr/internal/store"
 )
@@ -22,10 +22,11 @@ func (c *commit) current(k resKey) (rowid, vid int64, err error) {
 	return rowid, vid, nil
 }
 
-// applyWrite stores one version: the current row, the history row, and for a
-// live version its index entries and sort values, replacing the previous
-// version's.
-func (c *commit) applyWrite(w store.Write) error {
+// applyWrite stores one version: the current row (the previous version
+// moves to history), and for a live version its sort values. Its index
+// entries are appended to rows, for the caller to insert with the rest of the
+// unit's.
+func (c *commit) applyWrite(w store.Write, rows *[]any) error {
 	r := w.Resource
 	op := fmt.Sprintf("put %s/%s/_history/%d", r.Type, r.ID, r.VersionID)
 	rowid, vid, err := c.current(resKey{r.Type, r.ID})
@@ -39,10 +40,16 @@ func (c *commit) applyWrite(w store.Write) error {
 	if r.Deleted || body == nil {
 		body = []byte{} // a marker has no body; NOT NULL wants a value
 	}
+	var sorts any // NULL for a marker
+	if !r.Deleted {
+		if sorts, err = sortsJSON(w.Sort); err != nil {
+			return fmt.Errorf("sqlite: %s: %w", op, err)
+		}
+	}
 	updated := millis(r.LastUpdated)
 
 	if vid == 0 {
-		res, err := c.stmt(c.ws.insertRes).ExecContext(c.ctx, r.Type, r.ID, r.VersionID, updated, r.Deleted, body)
+		res, err := c.stmt(c.ws.insertRes).ExecContext(c.ctx, r.Type, r.ID, r.VersionID, updated, r.Deleted, body, sorts)
 		if err != nil {
 			return writeError(op, err)
 		}
@@ -50,7 +57,10 @@ func (c *commit) applyWrite(w store.Write) error {
 			return unavailable(op, err)
 		}
 	} else {
-		res, err := c.stmt(c.ws.updateRes).ExecContext(c.ctx, r.VersionID, updated, r.Deleted, body, rowid, vid)
+		if err := c.exec(op, c.ws.archive, rowid); err != nil {
+			return err
+		}
+		res, err := c.stmt(c.ws.updateRes).ExecContext(c.ctx, r.VersionID, updated, r.Deleted, body, sorts, rowid, vid)
 		if err != nil {
 			return writeError(op, err)
 		}
@@ -64,55 +74,42 @@ func (c *commit) applyWrite(w store.Write) error {
 		if err := c.exec(op, c.ws.deleteIndex, rowid); err != nil {
 			return err
 		}
-		if err := c.exec(op, c.ws.deleteSort, rowid); err != nil {
-			return err
-		}
-	}
-	if err := c.exec(op, c.ws.insertHist, r.Type, r.ID, r.VersionID, updated, r.Deleted, body); err != nil {
-		return err
 	}
 	if r.Deleted {
 		return nil
 	}
-	if err := c.insertIndex(op, rowid, w.Index); err != nil {
-		return err
-	}
-	return c.insertSort(op, rowid, w.Sort)
-}
-
-func (c *commit) insertIndex(op string, rowid int64, entries []store.IndexEntry) error {
-	for _, e := range entries {
+	for _, e := range w.Index {
 		if e.Param == "" {
 			return fmt.Errorf("sqlite: %s: index entry without a parameter", op)
 		}
-		err := c.exec(op, c.ws.insertIndex, rowid, e.Param, e.System, e.Code, e.Text,
+		*rows = append(*rows, rowid, e.Param, e.System, e.Code, e.Text,
 			nullable(e.Lo), nullable(e.Hi), e.Unit, e.UnitSystem, nullable(e.CLo), nullable(e.CHi), e.CUnit)
-		if err != nil {
-			return err
-		}
 	}
 	return nil
 }
 
-func (c *commit) insertSort(op string, rowid int64, values map[string]any) error {
-	params := make([]string, 0, len(values))
-	for p := range values {
-		params = append(params, p)
-	}
-	sort.Strings(params) // a stable order makes failures reproducible
-	for _, p := range params {
-		v, err := sortValue(values[p])
+// sortsJSON encodes a version's sort values as one JSON object (stored as
+// JSONB), or nil when it has none. A parameter without a value is left out:
+// the resource sorts last for it.
+func sortsJSON(values map[string]any) (any, error) {
+	obj := make(map[string]any, len(values))
+	for p, v := range values {
+		v, err := sortValue(v)
 		if err != nil {
-			return fmt.Errorf("sqlite: %s: sort value of %s: %w", op, p, err)
+			return nil, fmt.Errorf("sort value of %s: %w", p, err)
 		}
-		if v == nil {
-			continue // no value: the resource sorts last for p
-		}
-		if err := c.exec(op, c.ws.insertSort, rowid, p, v); err != nil {
-			return err
+		if v != nil {
+			obj[p] = v
 		}
 	}
-	return nil
+	if len(obj) == 0 {
+		return nil, nil
+	}
+	b, err := json.Marshal(obj) // keys sorted: the same values store the same bytes
+	if err != nil {
+		return nil, fmt.Errorf("encode sort values: %w", err)
+	}
+	return string(b), nil
 }
 
 // logSize is LogSize inside the commit's transaction.
@@ -136,14 +133,29 @@ func (c *commit) applyLog(entries []store.LogEntry, hashes []store.LogHash) erro
 			return conflict("append log at %d: log has %d entries", entries[0].Seq, n)
 		}
 	}
+	rows := make([]any, 0, 3*len(entries))
 	for _, e := range entries {
-		if err := c.exec("append log", c.ws.insertLog, e.Seq, e.ResourceID, e.Hash); err != nil {
-			return err
-		}
+		rows = append(rows, e.Seq, e.ResourceID, e.Hash)
 	}
+	if err := c.insertRows("append log", &c.ws.insertLog, logInsert.cols, rows); err != nil {
+		return err
+	}
+	rows = make([]any, 0, 2*len(hashes))
 	for _, h := range hashes {
-		if err := c.exec("store log hash", c.ws.insertHash, h.Index, h.Hash); err != nil {
-			return err
+		rows = append(rows, h.Index, h.Hash)
+	}
+	return c.insertRows("store log hash", &c.ws.insertHash, hashInsert.cols, rows)
+}
+
+// insertRows inserts rows (cols values each, flattened) through the largest
+// prepared multi-row statements that fit.
+func (c *commit) insertRows(op string, stmts *chunkStmts, cols int, rows []any) error {
+	for i, n := range rowChunks {
+		for len(rows) >= n*cols {
+			if err := c.exec(op, stmts[i], rows[:n*cols]...); err != nil {
+				return err
+			}
+			rows = rows[n*cols:]
 		}
 	}
 	return nil

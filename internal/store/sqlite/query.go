@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -13,7 +14,7 @@ import (
 // values last in both directions, then by id; keyset paging continues from a
 // cursor with a condition on that same order.
 type plan struct {
-	joins      string // LEFT JOINs of the sort values, k0, k1, …
+	joins      string // the one-row table sk of the sort values' JSON paths
 	joinArgs   []any
 	filter     string // the live resources of the type that satisfy Where
 	filterArgs []any
@@ -21,18 +22,38 @@ type plan struct {
 }
 
 type sortCol struct {
-	expr string // k0.v, k1.v, …
+	expr string // json_extract(r.sorts, sk.p0), …
 	desc bool
+}
+
+// sortPath is the JSON path of a parameter's value in resource.sorts.
+func sortPath(param string) string {
+	b, _ := json.Marshal(param) // a string always encodes
+	return "$." + string(b)
+}
+
+// bindList is "? AS c0, ? AS c1, …".
+func bindList(n int, names []string) string {
+	parts := make([]string, n)
+	for i := range parts {
+		parts[i] = "? AS " + names[i]
+	}
+	return strings.Join(parts, ", ")
 }
 
 func newPlan(q *store.Query) (*plan, error) {
 	p := &plan{}
 	var joins strings.Builder
-	for i, k := range q.Sort {
-		alias := fmt.Sprintf("k%d", i)
-		fmt.Fprintf(&joins, " LEFT JOIN sortkey %s ON %s.res = r.rowid AND %s.p = ?", alias, alias, alias)
-		p.joinArgs = append(p.joinArgs, k.Param)
-		p.keys = append(p.keys, sortCol{expr: alias + ".v", desc: k.Desc})
+	if len(q.Sort) > 0 {
+		// The JSON paths of the sort values are bound once, as the columns
+		// of a one-row table sk, so that no parameter name reaches the SQL.
+		cols := make([]string, len(q.Sort))
+		for i, k := range q.Sort {
+			cols[i] = fmt.Sprintf("p%d", i)
+			p.joinArgs = append(p.joinArgs, sortPath(k.Param))
+			p.keys = append(p.keys, sortCol{expr: fmt.Sprintf("json_extract(r.sorts, sk.p%d)", i), desc: k.Desc})
+		}
+		fmt.Fprintf(&joins, ", (SELECT %s) AS sk", bindList(len(cols), cols))
 	}
 	p.joins = joins.String()
 

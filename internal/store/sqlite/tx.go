@@ -83,10 +83,14 @@ func (t *unitTx) AppendLog(entries []store.LogEntry, hashes []store.LogHash) err
 
 // apply stores the queued writes and log records in the commit's transaction.
 func (t *unitTx) apply() error {
+	var rows []any
 	for _, w := range t.writes {
-		if err := t.c.applyWrite(w); err != nil {
+		if err := t.c.applyWrite(w, &rows); err != nil {
 			return err
 		}
+	}
+	if err := t.c.insertRows("insert index entries", &t.c.ws.insertIndex, idxInsert.cols, rows); err != nil {
+		return err
 	}
 	return t.c.applyLog(t.entries, t.hashes)
 }
