@@ -94,6 +94,8 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error
 		BaseURL:      cfg.BaseURL,
 		MaxBodyBytes: cfg.MaxBodyBytes,
 		Signer:       signer,
+		// Bundle size limit (EHR_MAX_BUNDLE_ENTRIES; 413 beyond).
+		MaxBundleEntries: cfg.MaxBundleEntries,
 		// HTTP hardening (docs/security.md).
 		CORSOrigins:    cfg.CORSOrigins,
 		TrustedProxies: cfg.TrustedProxies,

@@ -21,23 +21,24 @@ type Config struct {
 	Addr  string // EHR_ADDR
 	Store string // EHR_STORE
 
-	HS256Secret   string        // EHR_AUTH_HS256_SECRET
-	JWKSURL       string        // EHR_AUTH_JWKS_URL
-	PublicKeyFile string        // EHR_AUTH_PUBLIC_KEY_FILE
-	Issuer        string        // EHR_AUTH_ISSUER
-	Audience      string        // EHR_AUTH_AUDIENCE
-	ClockSkew     time.Duration // EHR_AUTH_CLOCK_SKEW
-	MaxLifetime   time.Duration // EHR_AUTH_MAX_TOKEN_LIFETIME
-	QuickStart    bool          // EHR_QUICKSTART: generate and keep a secret under DataDir
-	DataDir       string        // EHR_DATA_DIR: quick-start secret, audit signing key
-	AuditKeyFile  string        // EHR_AUDIT_KEY_FILE
-	AuditOrigin   string        // EHR_AUDIT_ORIGIN
-	BaseURL       string        // EHR_BASE_URL
-	MaxBodyBytes  int64         // EHR_MAX_BODY_BYTES
-	LogLevel      string        // EHR_LOG_LEVEL
-	TLSCert       string        // EHR_TLS_CERT
-	TLSKey        string        // EHR_TLS_KEY
-	ShutdownWait  time.Duration // EHR_SHUTDOWN_TIMEOUT
+	HS256Secret      string        // EHR_AUTH_HS256_SECRET
+	JWKSURL          string        // EHR_AUTH_JWKS_URL
+	PublicKeyFile    string        // EHR_AUTH_PUBLIC_KEY_FILE
+	Issuer           string        // EHR_AUTH_ISSUER
+	Audience         string        // EHR_AUTH_AUDIENCE
+	ClockSkew        time.Duration // EHR_AUTH_CLOCK_SKEW
+	MaxLifetime      time.Duration // EHR_AUTH_MAX_TOKEN_LIFETIME
+	QuickStart       bool          // EHR_QUICKSTART: generate and keep a secret under DataDir
+	DataDir          string        // EHR_DATA_DIR: quick-start secret, audit signing key
+	AuditKeyFile     string        // EHR_AUDIT_KEY_FILE
+	AuditOrigin      string        // EHR_AUDIT_ORIGIN
+	BaseURL          string        // EHR_BASE_URL
+	MaxBodyBytes     int64         // EHR_MAX_BODY_BYTES
+	MaxBundleEntries int           // EHR_MAX_BUNDLE_ENTRIES: entries of a batch or transaction (413 beyond)
+	LogLevel         string        // EHR_LOG_LEVEL
+	TLSCert          string        // EHR_TLS_CERT
+	TLSKey           string        // EHR_TLS_KEY
+	ShutdownWait     time.Duration // EHR_SHUTDOWN_TIMEOUT
 
 	// HTTP hardening (docs/security.md).
 	MaxHeaderBytes    int            // EHR_MAX_HEADER_BYTES: http.Server.MaxHeaderBytes (431 beyond)
@@ -68,6 +69,7 @@ var Vars = []struct{ Name, Default, Help string }{
 	{"EHR_AUDIT_ORIGIN", "ehrd.audit", "origin line of audit checkpoints"},
 	{"EHR_BASE_URL", "", "public base URL of the FHIR API (default: from the request Host)"},
 	{"EHR_MAX_BODY_BYTES", "8388608", "largest accepted request body (413 beyond)"},
+	{"EHR_MAX_BUNDLE_ENTRIES", "1000", "most entries accepted in a batch or transaction Bundle (413 beyond)"},
 	{"EHR_LOG_LEVEL", "info", "debug, info, warn or error"},
 	{"EHR_TLS_CERT", "", "PEM certificate: serve HTTPS"},
 	{"EHR_TLS_KEY", "", "PEM private key for EHR_TLS_CERT"},
@@ -133,6 +135,9 @@ func Load(args []string, getenv func(string) string) (*Config, error) {
 	}
 	if c.MaxBodyBytes, err = strconv.ParseInt(get("EHR_MAX_BODY_BYTES"), 10, 64); err != nil || c.MaxBodyBytes <= 0 {
 		return nil, fmt.Errorf("EHR_MAX_BODY_BYTES must be a positive number of bytes")
+	}
+	if c.MaxBundleEntries, err = strconv.Atoi(get("EHR_MAX_BUNDLE_ENTRIES")); err != nil || c.MaxBundleEntries <= 0 {
+		return nil, fmt.Errorf("EHR_MAX_BUNDLE_ENTRIES must be a positive number of entries")
 	}
 	if err := c.loadHardening(get); err != nil {
 		return nil, err
