@@ -49,7 +49,8 @@ func Warm() error {
 	_, errParams := searchParams.get()
 	_, errCompartment := patientCompartment.get()
 	_, errSchema := schemas.get()
-	return errors.Join(errTypes, errParams, errCompartment, errSchema, WarmClinical())
+	_, errSystems := codeSystems.get()
+	return errors.Join(errTypes, errParams, errCompartment, errSchema, errSystems, WarmClinical())
 }
 
 // Validate checks a resource, as decoded by encoding/json (json.Number with

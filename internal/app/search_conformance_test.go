@@ -500,8 +500,9 @@ func TestSearchConformance(t *testing.T) {
 				{query: "gender=male,other", want: keys("P1 P3 P5")},
 				{query: "gender:not=male", want: keys("P0 P2 P4 P5")}, // :not includes the missing
 				{query: "gender:missing=true", want: keys("P4")},
-				{query: "gender=http://hl7.org/fhir/administrative-gender|female", want: keys("P0 P2"),
-					bug: "a code element is indexed without the system of its required binding"},
+				{query: "gender=http://hl7.org/fhir/administrative-gender|female", want: keys("P0 P2")},
+				{query: "gender=http://hl7.org/fhir/administrative-gender|", want: keys("P0 P1 P2 P3 P5")},
+				{query: "gender=|female", want: nil}, // the required binding gives gender its system
 				{query: "active=true", want: keys("P0")},
 				{query: "active=false", want: keys("P1")},
 				{query: "active:missing=true", want: keys("P2 P3 P4 P5")},
@@ -668,6 +669,14 @@ func TestSearchConformance(t *testing.T) {
 				{query: "code-value-concept=" + scLOINC + "|72166-2$" + scSNOMED + "|266919005", want: keys("O10")},
 				{query: "code-value-string=" + scLocal + "|lung-auscultation$clear", want: keys("O9")},
 				{query: "code-value-quantity=" + weights + "$gt70|" + scUCUM + "|kg,8867-4$gt60", want: keys("O0 O1 O2")},
+				// code and value as two parameters: the planner adds the composite
+				// they imply; the matches must be the same as without it
+				{query: "code=" + weights + "&value-quantity=gt70|" + scUCUM + "|kg", want: keys("O1 O2")},
+				{query: "code=" + weights + "&value-quantity=lt70|" + scUCUM + "|kg", want: keys("O6")},
+				{query: "code=" + weights + "&value-quantity=gt70", want: keys("O1 O2")},
+				{query: "code=" + scLOINC + "|8480-6&value-quantity=gt100|" + scUCUM + "|mm[Hg]", want: nil},
+				{query: "code=" + scLOINC + "|72166-2&value-concept=" + scSNOMED + "|266919005", want: keys("O10")},
+				{query: "code=" + weights + ",8867-4&value-quantity=gt70", want: keys("O0 O1 O2")},
 
 				// reference: id, Type/id, absolute URL, :[type], :identifier, :missing
 				{query: "subject=Patient/{P0}", want: keys("O0 O1 O7")},

@@ -40,14 +40,16 @@ func TestExtract(t *testing.T) {
 		{"patient.json", "death-date", nil},
 		{"patient.json", "deceased", []string{"deceased c=false"}},
 		{"patient.json", "active", []string{"active c=true"}},
-		{"patient.json", "gender", []string{"gender c=female"}},
+		// A code element with a required binding to one code system has that
+		// system; id, string and boolean values have none.
+		{"patient.json", "gender", []string{"gender s=http://hl7.org/fhir/administrative-gender c=female"}},
 		{"patient.json", "address", []string{
 			"address c=12 rue de l'eglise t=12 Rue de l'Église", "address c=apt 3 t=Apt 3", "address c=montreal t=Montréal",
 			"address c=qc t=QC", "address c=h2x 1y4 t=H2X 1Y4", "address c=ca t=CA",
 		}},
 		{"patient.json", "address-city", []string{"address-city c=montreal t=Montréal"}},
 		{"patient.json", "address-postalcode", []string{"address-postalcode c=h2x 1y4 t=H2X 1Y4"}},
-		{"patient.json", "address-use", []string{"address-use c=home"}},
+		{"patient.json", "address-use", []string{"address-use c=home"}}, // Address.use: a data type's element, not listed
 		{"patient.json", "language", []string{"language s=urn:ietf:bcp:47 c=fr-CA t=french (canada)"}},
 		{"patient.json", "general-practitioner", []string{"general-practitioner s=Practitioner c=dr-house"}},
 		{"patient.json", "organization", []string{"organization s=Organization c=clinic-1"}}, // absolute URL
@@ -57,6 +59,7 @@ func TestExtract(t *testing.T) {
 		{"patient-deceased.json", "given", []string{"given c=sean t=Seán"}},
 
 		// Observation: blood pressure panel with components.
+		{"observation-bp.json", "status", []string{"status s=http://hl7.org/fhir/observation-status c=final"}},
 		{"observation-bp.json", "code", []string{"code s=http://loinc.org c=85354-9 t=blood pressure panel", "code t=blood pressure"}},
 		{"observation-bp.json", "category", []string{"category s=http://terminology.hl7.org/CodeSystem/observation-category c=vital-signs t=vital signs"}},
 		{"observation-bp.json", "component-code", []string{
@@ -119,9 +122,10 @@ func TestExtract(t *testing.T) {
 		{"specimen.json", "container-id", []string{"container-id c=TUBE-9"}},
 		{"specimen.json", "patient", []string{"patient s=Patient c=p1"}},
 		{"specimen.json", "parent", []string{"parent s=Specimen c=sp0"}},
-		{"specimen.json", "status", []string{"status c=available"}},
+		{"specimen.json", "status", []string{"status s=http://hl7.org/fhir/specimen-status c=available"}},
 
 		// MedicationAdministration: RxNorm with a period, CVX with a dateTime.
+		{"medadmin-rxnorm.json", "status", []string{"status s=http://terminology.hl7.org/CodeSystem/medication-admin-status c=completed"}},
 		{"medadmin-rxnorm.json", "code", []string{"code s=http://www.nlm.nih.gov/research/umls/rxnorm c=1049221 t=acetaminophen 325 mg oral tablet"}},
 		{"medadmin-rxnorm.json", "medication", nil}, // a concept, not a Reference
 		{"medadmin-rxnorm.json", "effective-time", []string{"effective-time lo=2024-05-01T10:00:00.000Z hi=2024-05-01T10:05:00.999Z"}},
@@ -138,12 +142,16 @@ func TestExtract(t *testing.T) {
 		{"appointment.json", "patient", []string{"patient s=Patient c=p1"}},
 		{"appointment.json", "practitioner", []string{"practitioner s=Practitioner c=dr-house"}},
 		{"appointment.json", "location", []string{"location s=Location c=room-2"}},
-		{"appointment.json", "part-status", []string{"part-status c=accepted", "part-status c=tentative"}},
+		{"appointment.json", "part-status", []string{
+			"part-status s=http://hl7.org/fhir/participationstatus c=accepted", "part-status s=http://hl7.org/fhir/participationstatus c=tentative",
+		}},
 		{"appointment.json", "date", []string{"date lo=2024-06-03T13:00:00.000Z hi=2024-06-03T13:00:00.999Z"}},
-		{"appointment.json", "status", []string{"status c=booked"}},
+		{"appointment.json", "status", []string{"status s=http://hl7.org/fhir/appointmentstatus c=booked"}},
 		{"appointment.json", "service-type", []string{"service-type s=http://terminology.hl7.org/CodeSystem/service-type c=124 t=general practice"}},
 
 		// AuditEvent with agent, entity and date.
+		{"auditevent.json", "action", []string{"action s=http://hl7.org/fhir/audit-event-action c=R"}},
+		{"auditevent.json", "outcome", []string{"outcome s=http://hl7.org/fhir/audit-event-outcome c=0"}},
 		{"auditevent.json", "date", []string{"date lo=2024-05-01T12:30:00.123Z hi=2024-05-01T12:30:00.123Z"}},
 		{"auditevent.json", "agent", []string{"agent s=Practitioner c=dr-house"}},
 		{"auditevent.json", "agent-name", []string{"agent-name c=gregory house t=Gregory House"}},

@@ -22,11 +22,19 @@ import (
 //
 // Types are known where JSON tells them: a choice suffix (valueQuantity), a
 // resourceType, a boolean. as/ofType/is on other values do not match.
+//
+// Element paths are known along plain child steps from a resource
+// (Patient.contact.gender): token search looks up the code system that a
+// code element's required binding implies (fhir.CodeSystemOf).
 
-// item is one FHIRPath value with its FHIR type name when known.
+// item is one FHIRPath value with its FHIR type name when known, and its
+// element path when reached from a resource by plain child steps
+// ("Patient.contact.gender"). Values under a choice element and values that
+// functions make (resolve, extension, literals, booleans) have no path.
 type item struct {
-	v   any
-	typ string
+	v    any
+	typ  string
+	path string
 }
 
 // node is a compiled FHIRPath expression evaluated over an input collection.
@@ -75,13 +83,20 @@ func (n unionNode) eval(focus []item) []item {
 
 func (n child) eval(focus []item) []item {
 	var out []item
+	var from, path string // the items of one focus mostly share their path: build it once
 	for _, it := range focus {
 		m, ok := it.v.(map[string]any)
 		if !ok {
 			continue
 		}
 		if v, ok := m[n.name]; ok {
-			out = appendJSON(out, v, "")
+			if it.path != from {
+				from, path = it.path, ""
+				if from != "" {
+					path = from + "." + n.name
+				}
+			}
+			out = appendJSON(out, v, "", path)
 			continue
 		}
 		out = appendChoice(out, m, n.name)
@@ -100,19 +115,22 @@ func appendChoice(out []item, m map[string]any, name string) []item {
 	}
 	slices.Sort(keys) // valid data has one; keep the order stable if not
 	for _, k := range keys {
-		out = appendJSON(out, m[k], choiceTypes[k[len(name):]])
+		// No path: the elements of a choice's data type are not the
+		// resource's, and a choice is never a plain code element.
+		out = appendJSON(out, m[k], choiceTypes[k[len(name):]], "")
 	}
 	return out
 }
 
-// appendJSON flattens arrays and types the values JSON itself types.
-func appendJSON(out []item, v any, typ string) []item {
+// appendJSON flattens arrays and types the values JSON itself types. A
+// resource (contained, say) starts its own element paths.
+func appendJSON(out []item, v any, typ, path string) []item {
 	switch v := v.(type) {
 	case nil:
 		return out
 	case []any:
 		for _, e := range v {
-			out = appendJSON(out, e, typ)
+			out = appendJSON(out, e, typ, path)
 		}
 		return out
 	case bool:
@@ -121,10 +139,10 @@ func appendJSON(out []item, v any, typ string) []item {
 		}
 	case map[string]any:
 		if rt, ok := v["resourceType"].(string); ok {
-			typ = rt
+			typ, path = rt, rt
 		}
 	}
-	return append(out, item{v: v, typ: typ})
+	return append(out, item{v: v, typ: typ, path: path})
 }
 
 func (n typeFilter) eval(focus []item) []item {

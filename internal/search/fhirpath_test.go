@@ -83,6 +83,52 @@ func formatItem(it item) string {
 	return it.typ + ":" + string(b)
 }
 
+// TestPathElementPaths: values reached by plain child steps from a resource
+// carry their element path, which token search keys code systems by.
+func TestPathElementPaths(t *testing.T) {
+	patient := `{"resourceType":"Patient","id":"p1","gender":"female",
+		"contact":[{"gender":"male"},{"gender":"other"}],
+		"telecom":[{"system":"phone","value":"555"}],
+		"extension":[{"url":"http://x/u","valueCode":"c"}],"active":true}`
+	obs := `{"resourceType":"Observation","status":"final",
+		"valueCodeableConcept":{"text":"positive"},
+		"component":[{"code":{"text":"a"}},{"code":{"text":"b"}}],
+		"contained":[{"resourceType":"Specimen","status":"available"}]}`
+	tests := []struct {
+		expr, doc string
+		want      []string // path per item
+	}{
+		{"Patient.gender", patient, []string{"Patient.gender"}},
+		{"Patient.contact.gender", patient, []string{"Patient.contact.gender", "Patient.contact.gender"}},
+		{"Resource.id", patient, []string{"Patient.id"}},
+		{"Patient.gender | Patient.id", patient, []string{"Patient.gender", "Patient.id"}},
+		{"Patient.telecom.where(system='phone').value", patient, []string{"Patient.telecom.value"}},
+		{"Patient.extension('http://x/u').value", patient, []string{""}},
+		{"Patient.active.not()", patient, []string{""}},
+		{"Observation.status", obs, []string{"Observation.status"}},
+		{"Observation.component.code", obs, []string{"Observation.component.code", "Observation.component.code"}},
+		{"(Observation.value as CodeableConcept).text", obs, []string{""}}, // past a choice
+		{"Observation.contained.status", obs, []string{"Specimen.status"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.expr, func(t *testing.T) {
+			n, err := parsePath(tt.expr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			doc := decodeJSON(t, []byte(tt.doc))
+			rt := doc["resourceType"].(string)
+			var got []string
+			for _, it := range n.eval([]item{{v: doc, typ: rt, path: rt}}) {
+				got = append(got, it.path)
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("paths %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
 // TestPathDeceased evaluates the R4 Patient.deceased expression, the one
 // with three-valued logic.
 func TestPathDeceased(t *testing.T) {

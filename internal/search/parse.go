@@ -138,7 +138,7 @@ func (r *Registry) Parse(resourceType string, params url.Values, opts Options) (
 			where = append(where, e)
 		}
 	}
-	q.req.Where = simplifyAnd(where)
+	q.req.Where = simplifyAnd(addImplied(where, tp.implied))
 	return q.req, nil
 }
 

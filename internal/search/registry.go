@@ -19,6 +19,7 @@ type typeParams struct {
 	byCode      map[string]*Param
 	sorted      []*Param
 	unsupported map[string]string // code → why it is not indexed
+	implied     []impliedComposite
 }
 
 // Param is one search parameter of one resource type, compiled.
@@ -83,6 +84,7 @@ func NewRegistry(types []string) (*Registry, []error) {
 			tp.byCode[code] = p
 			tp.sorted = append(tp.sorted, p)
 		}
+		tp.implied = findImplied(t, tp)
 		r.types[t] = tp
 	}
 	return r, errs
@@ -163,7 +165,7 @@ func (r *Registry) Extract(resourceType string, doc map[string]any) ([]IndexEntr
 	if rt, _ := doc["resourceType"].(string); rt != resourceType {
 		return nil, nil, fmt.Errorf("extract %s: document has resourceType %q", resourceType, rt)
 	}
-	root := []item{{v: doc, typ: resourceType}}
+	root := []item{{v: doc, typ: resourceType, path: resourceType}}
 	var entries []IndexEntry
 	sortValues := make(map[string]any)
 	for _, p := range tp.sorted {

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+
+	"github.com/clinic/ehr/fhir"
 )
 
 // Token parameters. Entries by the type of the value:
@@ -14,7 +16,10 @@ import (
 //	                 :of-type, entries "<param>:of-type" with System/Code of
 //	                 each type coding and Text = the value as written
 //	ContactPoint     System = its system (phone, email), Code = value
-//	code, string, id, boolean  Code
+//	code             Code, System = the code system of the element's required
+//	                 binding when it has exactly one (fhir.CodeSystemOf), so
+//	                 that system|code finds Patient.gender; else none
+//	string, id, boolean  Code
 //
 // Query: code, system|code, |code (no system), system|; :text = folded
 // prefix on Text; :of-type = typeSystem|typeCode|value; :not in Parse.
@@ -39,7 +44,8 @@ func appendTokens(out []IndexEntry, param string, it item, ofType bool) []IndexE
 		return append(out, IndexEntry{Param: param, Code: strconv.FormatBool(v)})
 	case string:
 		if v != "" {
-			out = append(out, IndexEntry{Param: param, Code: v})
+			// Only code elements are listed, so an id or string has no system.
+			out = append(out, IndexEntry{Param: param, System: fhir.CodeSystemOf(it.path), Code: v})
 		}
 		return out
 	case json.Number:

@@ -33,6 +33,7 @@ const (
 	srcSchema            = r4Dir + "fhir.schema.json"
 	srcCompartment       = r4Dir + "compartmentdefinition-patient.json"
 	srcProfilesResources = r4Dir + "profiles-resources.json"
+	srcValueSets         = r4Dir + "valuesets.json"
 	srcUCUM              = "package/data/ucumDefs.min.json"
 )
 
@@ -44,6 +45,7 @@ const (
 	outSchema           = "fhir/data/fhir.schema.json"
 	outCompartment      = "fhir/data/compartmentdefinition-patient.json"
 	outSummary          = "fhir/data/summary-elements.json"
+	outCodeSystems      = "fhir/data/code-systems.json"
 	outUCUM             = "fhir/ucum/ucumDefs.min.json"
 )
 
@@ -76,7 +78,7 @@ func run(root string) error {
 	if err != nil {
 		return err
 	}
-	defs, err := readTarFiles(tarballs[0], srcVersionInfo, srcSearchParameters, srcSchema, srcCompartment, srcProfilesResources)
+	defs, err := readTarFiles(tarballs[0], srcVersionInfo, srcSearchParameters, srcSchema, srcCompartment, srcProfilesResources, srcValueSets)
 	if err != nil {
 		return err
 	}
@@ -99,7 +101,15 @@ func run(root string) error {
 	if err := verifySchema(schema, types); err != nil {
 		return err
 	}
-	summary, err := summaryElements(defs[srcProfilesResources], types)
+	sds, err := servedDefinitions(defs[srcProfilesResources], types)
+	if err != nil {
+		return err
+	}
+	summary, err := summaryElements(sds)
+	if err != nil {
+		return err
+	}
+	codes, err := codeSystems(sds, defs[srcValueSets])
 	if err != nil {
 		return err
 	}
@@ -111,6 +121,7 @@ func run(root string) error {
 		{outSearchParameters, params},
 		{outSchema, schema},
 		{outSummary, summary},
+		{outCodeSystems, codes},
 		// These two are copied byte for byte: they are used as published.
 		{outCompartment, defs[srcCompartment]},
 		{outUCUM, ucum[srcUCUM]},

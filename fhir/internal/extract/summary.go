@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 )
@@ -29,7 +30,7 @@ type summaryFile struct {
 }
 
 // structureDefinition is the part of a StructureDefinition that
-// summaryElements reads.
+// summaryElements and codeSystems read.
 type structureDefinition struct {
 	Kind        string `json:"kind"`
 	Type        string `json:"type"`
@@ -40,7 +41,8 @@ type structureDefinition struct {
 	} `json:"snapshot"`
 }
 
-// sdElement is the part of an ElementDefinition that summaryElements reads.
+// sdElement is the part of an ElementDefinition that summaryElements and
+// codeSystems read.
 type sdElement struct {
 	Path             string `json:"path"`
 	Min              int    `json:"min"`
@@ -50,11 +52,15 @@ type sdElement struct {
 	Type             []struct {
 		Code string `json:"code"`
 	} `json:"type"`
+	Binding *struct {
+		Strength string `json:"strength"`
+		ValueSet string `json:"valueSet"`
+	} `json:"binding"`
 }
 
-// summaryElements reads profiles-resources.json (a Bundle of the R4
-// StructureDefinitions) and returns the summary data of the served types.
-func summaryElements(data []byte, types []string) ([]byte, error) {
+// servedDefinitions reads profiles-resources.json (a Bundle of the R4
+// StructureDefinitions) and returns the base definition of each served type.
+func servedDefinitions(data []byte, types []string) (map[string]*structureDefinition, error) {
 	// The Bundle also holds OperationDefinitions and others, whose fields
 	// of the same names have other types: look at resourceType first.
 	var bundle struct {
@@ -65,10 +71,7 @@ func summaryElements(data []byte, types []string) ([]byte, error) {
 	if err := json.Unmarshal(data, &bundle); err != nil {
 		return nil, fmt.Errorf("parse StructureDefinitions: %w", err)
 	}
-	out := summaryFile{
-		Source: definitionsPackage + " " + srcProfilesResources + " (FHIR " + fhirVersion + "): snapshot elements' isSummary, min, isModifier",
-		Types:  make(map[string]map[string]summaryElement, len(types)),
-	}
+	sds := make(map[string]*structureDefinition, len(types))
 	for i, e := range bundle.Entry {
 		var head struct {
 			ResourceType string `json:"resourceType"`
@@ -90,19 +93,31 @@ func summaryElements(data []byte, types []string) ([]byte, error) {
 		if sd.FHIRVersion != fhirVersion {
 			return nil, fmt.Errorf("StructureDefinition %s is FHIR %s, want %s", sd.Type, sd.FHIRVersion, fhirVersion)
 		}
-		if _, dup := out.Types[sd.Type]; dup {
+		if _, dup := sds[sd.Type]; dup {
 			return nil, fmt.Errorf("StructureDefinition %s is defined twice", sd.Type)
 		}
-		elems, err := typeSummary(sd.Type, sd.Snapshot.Element)
+		sds[sd.Type] = &sd
+	}
+	for _, t := range types {
+		if _, ok := sds[t]; !ok {
+			return nil, fmt.Errorf("no StructureDefinition for served type %s", t)
+		}
+	}
+	return sds, nil
+}
+
+// summaryElements returns the summary data of the served types.
+func summaryElements(sds map[string]*structureDefinition) ([]byte, error) {
+	out := summaryFile{
+		Source: definitionsPackage + " " + srcProfilesResources + " (FHIR " + fhirVersion + "): snapshot elements' isSummary, min, isModifier",
+		Types:  make(map[string]map[string]summaryElement, len(sds)),
+	}
+	for _, t := range slices.Sorted(maps.Keys(sds)) {
+		elems, err := typeSummary(t, sds[t].Snapshot.Element)
 		if err != nil {
 			return nil, err
 		}
-		out.Types[sd.Type] = elems
-	}
-	for _, t := range types {
-		if _, ok := out.Types[t]; !ok {
-			return nil, fmt.Errorf("no StructureDefinition for served type %s", t)
-		}
+		out.Types[t] = elems
 	}
 	return encodeJSON(out)
 }

@@ -25,7 +25,7 @@ func TestSummaryElements(t *testing.T) {
 	    {"path":"Observation.component","isSummary":true,"type":[{"code":"BackboneElement"}]},
 	    {"path":"Observation.component.code","isSummary":true,"min":1,"type":[{"code":"CodeableConcept"}]},
 	    {"path":"Observation.component.referenceRange","contentReference":"#Observation.referenceRange"}]}}}]}`
-	out, err := summaryElements([]byte(src), []string{"Observation"})
+	out, err := summarise([]byte(src), []string{"Observation"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,7 +48,7 @@ func TestSummaryElements(t *testing.T) {
 	if len(got.Types) != 1 || !reflect.DeepEqual(got.Types["Observation"], want) {
 		t.Errorf("types = %+v\nwant Observation = %+v", got.Types, want)
 	}
-	again, err := summaryElements([]byte(src), []string{"Observation"})
+	again, err := summarise([]byte(src), []string{"Observation"})
 	if err != nil || string(again) != string(out) {
 		t.Errorf("a second run differs: %v", err)
 	}
@@ -71,8 +71,17 @@ func TestSummaryElementsErrors(t *testing.T) {
 		"not JSON":             {`{`, []string{"Patient"}},
 	}
 	for name, c := range cases {
-		if _, err := summaryElements([]byte(c.src), c.types); err == nil {
+		if _, err := summarise([]byte(c.src), c.types); err == nil {
 			t.Errorf("%s: no error", name)
 		}
 	}
+}
+
+// summarise is what run does with profiles-resources.json for _summary.
+func summarise(data []byte, types []string) ([]byte, error) {
+	sds, err := servedDefinitions(data, types)
+	if err != nil {
+		return nil, err
+	}
+	return summaryElements(sds)
 }
