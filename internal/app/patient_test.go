@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 func patientJSON(family, given, gender, birthDate, mrn string) string {
@@ -187,7 +188,9 @@ func TestPatientSearch(t *testing.T) {
 		for i, f := range fixtures {
 			idOf[i] = create(t, s, tok, "Patient", patientJSON(f.family, f.given, f.gender, f.birth, f.mrn))["id"].(string)
 		}
-		// An SSN identifier on one patient, for system|value forms.
+		// An SSN identifier on one patient, for system|value forms. The pause
+		// makes it strictly the newest (lastUpdated has millisecond precision).
+		time.Sleep(5 * time.Millisecond)
 		upd := fmt.Sprintf(`{"resourceType":"Patient","id":%q,"identifier":[{"system":"http://hl7.org/fhir/sid/us-ssn","value":"123-45-6789"},{"system":"http://clinic.example.org/mrn","value":"MRN-2"}],"name":[{"family":"Muller","given":["Hans"]}],"gender":"male","birthDate":"1990-07-01"}`, idOf[1])
 		must(t, s.do("PUT", "/fhir/Patient/"+idOf[1], tok, upd), http.StatusOK)
 
