@@ -110,7 +110,7 @@ func (k *call) transaction(entries []*engine.Entry, parseErrs []error) response 
 	}
 	k.recorded = true
 	var unitErr error
-	err = k.s.rec.Do(k.ctx, plan.Unit, func(uerr error) []audit.Event {
+	err = k.s.rec.Do(audit.WithWeight(k.ctx, len(entries)), plan.Unit, func(uerr error) []audit.Event {
 		unitErr = uerr
 		if uerr != nil {
 			fe := entryFailure(uerr)

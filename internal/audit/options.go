@@ -16,6 +16,10 @@ import (
 type Options struct {
 	Signer   note.Signer // signs periodic checkpoints; nil: none
 	MaxBatch int         // requests per commit; default 256
+	// MaxBatchWeight bounds the work of one commit: a request weighs 1, or
+	// what WithWeight gave its context (a transaction's entry count). A
+	// commit always takes at least one request. Default 4096.
+	MaxBatchWeight int
 	// Index extracts search index entries and sort values from an AuditEvent;
 	// nil stores AuditEvents without index entries.
 	Index func(resourceType string, doc map[string]any) ([]search.IndexEntry, map[string]any, error)
@@ -33,6 +37,7 @@ type Options struct {
 
 const (
 	defaultMaxBatch        = 256
+	defaultMaxBatchWeight  = 4096
 	defaultCommitTimeout   = 10 * time.Second
 	defaultCheckpointEvery = time.Minute
 )
@@ -40,6 +45,9 @@ const (
 func (o Options) withDefaults() Options {
 	if o.MaxBatch <= 0 {
 		o.MaxBatch = defaultMaxBatch
+	}
+	if o.MaxBatchWeight <= 0 {
+		o.MaxBatchWeight = defaultMaxBatchWeight
 	}
 	if o.Now == nil {
 		o.Now = time.Now

@@ -45,6 +45,7 @@ type request struct {
 	unit    func(store.Tx) error
 	build   func(unitErr error) []Event
 	pre     []store.Write // events rendered by the caller (Record), so the sequencer only sequences
+	weight  int           // the request's share of MaxBatchWeight
 	unitErr error         // the unit's own result, once committed
 	err     error         // non-nil (wrapping ErrUnavailable) when the commit failed
 	done    chan struct{} // closed when unitErr and err are final
@@ -80,7 +81,7 @@ func NewRecorder(ctx context.Context, st store.Store, opts Options) (*Recorder, 
 // client that hangs up cannot cancel its own audit record; it then returns
 // ctx.Err() (the work and its record were committed).
 func (r *Recorder) Do(ctx context.Context, unit func(store.Tx) error, build func(unitErr error) []Event) error {
-	req := &request{unit: unit, build: build, done: make(chan struct{})}
+	req := &request{unit: unit, build: build, weight: weightOf(ctx), done: make(chan struct{})}
 	if err := r.enqueue(req); err != nil {
 		return err
 	}
@@ -108,7 +109,7 @@ func (r *Recorder) Record(ctx context.Context, events ...Event) error {
 		}
 		pre = append(pre, w)
 	}
-	req := &request{pre: pre, done: make(chan struct{})}
+	req := &request{pre: pre, weight: len(pre), done: make(chan struct{})}
 	if err := r.enqueue(req); err != nil {
 		return err
 	}
@@ -117,6 +118,22 @@ func (r *Recorder) Record(ctx context.Context, events ...Event) error {
 		return req.err
 	}
 	return ctx.Err()
+}
+
+type weightKey struct{}
+
+// WithWeight tells Do how much work the request's unit is, in resources
+// written (a transaction's entries), so that one group commit stays within
+// MaxBatchWeight and its CommitTimeout.
+func WithWeight(ctx context.Context, n int) context.Context {
+	return context.WithValue(ctx, weightKey{}, n)
+}
+
+func weightOf(ctx context.Context) int {
+	if n, ok := ctx.Value(weightKey{}).(int); ok && n > 1 {
+		return n
+	}
+	return 1
 }
 
 func (r *Recorder) enqueue(req *request) error {

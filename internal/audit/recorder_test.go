@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -373,5 +374,48 @@ func TestPeriodicCheckpoints(t *testing.T) {
 		case <-deadline:
 			t.Fatal("no checkpoint of size 7")
 		}
+	}
+}
+
+// TestTakeBoundsTheBatch: a commit takes queued requests up to MaxBatch and
+// MaxBatchWeight, but always at least one, however heavy.
+func TestTakeBoundsTheBatch(t *testing.T) {
+	tests := []struct {
+		name     string
+		weights  []int
+		maxBatch int
+		maxW     int
+		want     []int // batch sizes, in turn
+	}{
+		{"light requests fill MaxBatch", []int{1, 1, 1, 1, 1}, 2, 100, []int{2, 2, 1}},
+		{"weights stop a batch", []int{3, 3, 3, 1}, 10, 6, []int{2, 2}},
+		{"a request heavier than the bound goes alone", []int{1, 50, 1}, 10, 10, []int{1, 1, 1}},
+		{"an unweighted request counts one", []int{0, 0, 0}, 10, 2, []int{2, 1}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := &Recorder{opts: Options{MaxBatch: tt.maxBatch, MaxBatchWeight: tt.maxW}.withDefaults()}
+			for _, w := range tt.weights {
+				r.queue = append(r.queue, &request{weight: w})
+			}
+			var got []int
+			for len(r.queue) > 0 && len(got) < 10 {
+				batch, _ := r.take()
+				got = append(got, len(batch))
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("batches %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestWithWeight(t *testing.T) {
+	ctx := context.Background()
+	if w := weightOf(ctx); w != 1 {
+		t.Errorf("weight without WithWeight = %d, want 1", w)
+	}
+	if w := weightOf(WithWeight(ctx, 21)); w != 21 {
+		t.Errorf("weight = %d, want 21", w)
 	}
 }

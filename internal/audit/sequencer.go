@@ -23,7 +23,7 @@ import (
 const maxConflictRetries = 16
 
 // run is the sequencer: it takes whatever queued while the previous commit
-// ran (up to MaxBatch) and commits it as one batch.
+// ran (up to MaxBatch requests and MaxBatchWeight) and commits it as one batch.
 func (r *Recorder) run() {
 	defer close(r.done)
 	tick := time.NewTicker(r.opts.CheckpointEvery)
@@ -49,7 +49,14 @@ func (r *Recorder) run() {
 func (r *Recorder) take() ([]*request, bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	n := min(len(r.queue), r.opts.MaxBatch)
+	n, weight := 0, 0
+	for n < len(r.queue) && n < r.opts.MaxBatch {
+		weight += max(1, r.queue[n].weight)
+		if n > 0 && weight > r.opts.MaxBatchWeight {
+			break // the next commit takes it
+		}
+		n++
+	}
 	batch := make([]*request, n)
 	copy(batch, r.queue)
 	rest := copy(r.queue, r.queue[n:])
