@@ -50,7 +50,7 @@ func TestOpenOptions(t *testing.T) {
 
 func TestOpenPragmas(t *testing.T) {
 	s := openTest(t)
-	want := map[string]string{"journal_mode": "wal", "foreign_keys": "1", "synchronous": "2", "query_only": "0", "temp_store": "2", "busy_timeout": "5000"}
+	want := map[string]string{"journal_mode": "wal", "foreign_keys": "0", "synchronous": "2", "query_only": "0", "temp_store": "2", "busy_timeout": "5000", "cache_size": "-32768"}
 	for pragma, v := range want {
 		var got string
 		if err := s.writer.QueryRow("PRAGMA " + pragma).Scan(&got); err != nil {
