@@ -10,11 +10,11 @@ import (
 // Implied composites. "Observation?code=X&value-quantity=gt100" asks for the
 // same thing as "code-value-quantity=X$gt100", because an Observation has one
 // code and one value: every (code, value) pair of the two parameters is an
-// entry of the composite. Neither plain parameter narrows much on its own
-// (every glucose result; every value above 100), but the composite's entries
-// are indexed by code and value together. Parse therefore adds the composite
-// Match to such a conjunction. It is implied by the two Matches, so results
-// never change; a backend can use it to drive the search.
+// entry of the composite, and every entry of the composite is such a pair.
+// Neither plain parameter narrows much on its own (every glucose result; every
+// value above 100), but the composite's entries are indexed by code and value
+// together. Parse therefore replaces the two Matches by the composite Match:
+// the results are the same, and one index lookup finds them.
 //
 // The rule comes from the specification's definitions, not from a list: a
 // composite qualifies when its expression is the resource itself and each
@@ -102,37 +102,50 @@ func splitMembers(expr string) []string {
 	return append(out, expr[start:])
 }
 
-// addImplied appends the composite Matches that members of a conjunction
-// imply. Only plain Matches count: a negation, a chain or a modifier that
-// compiles to something else implies nothing.
+// addImplied replaces the plain Matches of a composite's parts by the
+// composite Match, which holds exactly when they all do (see findImplied).
+// Only plain Matches count: a negation, a chain or a modifier that compiles
+// to something else implies nothing.
 func addImplied(where And, implied []impliedComposite) And {
 	if len(where) < 2 {
 		return where
 	}
-	byParam := map[string][]Match{}
-	for _, x := range where {
-		if m, ok := x.(Match); ok {
-			byParam[m.Param] = append(byParam[m.Param], m)
-		}
-	}
 	for _, ic := range implied {
 		var conds []Cond
+		used := map[int]bool{}
 		for i, code := range ic.parts {
-			ms := byParam[code]
-			if len(ms) != 1 {
-				conds = nil // absent, or repeated (AND of two values: no single entry need hold both)
+			at := -1
+			for j, x := range where {
+				if m, ok := x.(Match); ok && m.Param == code {
+					if at >= 0 {
+						at = -2 // repeated (AND of two values): no single entry need hold both
+						break
+					}
+					at = j
+				}
+			}
+			if at < 0 {
+				conds = nil
 				break
 			}
-			mapped, ok := mapConds(ms[0].Conds, ic.composite.parts[i].layout)
+			mapped, ok := mapConds(where[at].(Match).Conds, ic.composite.parts[i].layout)
 			if !ok {
 				conds = nil
 				break
 			}
 			conds = append(conds, mapped...)
+			used[at] = true
 		}
-		if conds != nil {
-			where = append(where, Match{Param: ic.composite.Code, Conds: conds})
+		if conds == nil {
+			continue
 		}
+		rest := make(And, 0, len(where)-len(used)+1)
+		for j, x := range where {
+			if !used[j] {
+				rest = append(rest, x)
+			}
+		}
+		where = append(rest, Match{Param: ic.composite.Code, Conds: conds})
 	}
 	return where
 }

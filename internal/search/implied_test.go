@@ -43,9 +43,11 @@ func TestParseAddsImpliedComposite(t *testing.T) {
 		query, want string
 	}{
 		{"code=http://loinc.org|2339-0&value-quantity=gt180|http://unitsofmeasure.org|mg/dL",
-			`(and (match code (eq s "http://loinc.org") (eq c "2339-0")) (match value-quantity (eq cu "g.m-3") (gt chi 1800)) (match code-value-quantity (eq s "http://loinc.org") (eq c "2339-0") (eq cu "g.m-3") (gt chi 1800)))`},
+			`(match code-value-quantity (eq s "http://loinc.org") (eq c "2339-0") (eq cu "g.m-3") (gt chi 1800))`},
 		{"code=8480-6&value-quantity=gt100",
-			`(and (match code (eq c "8480-6")) (match value-quantity (gt hi 100)) (match code-value-quantity (eq c "8480-6") (gt hi 100)))`},
+			`(match code-value-quantity (eq c "8480-6") (gt hi 100))`},
+		{"patient=Patient/p1&code=8480-6&value-quantity=gt100",
+			`(and (match patient (eq s "Patient") (eq c "p1")) (match code-value-quantity (eq c "8480-6") (gt hi 100)))`},
 		// Not implied: an OR of codes, a repeated value, a negation, :text.
 		{"code=a,b&value-quantity=gt1", `(and (or (match code (eq c "a")) (match code (eq c "b"))) (match value-quantity (gt hi 1)))`},
 		{"code=a&value-quantity=gt1&value-quantity=lt9", `(and (match code (eq c "a")) (match value-quantity (gt hi 1)) (match value-quantity (lt lo 9)))`},

@@ -60,10 +60,13 @@ type LogHash struct {
 type Query struct {
 	Type  string      // resource type searched
 	Where search.Expr // nil means every current resource of Type
-	// Sort orders by Write.Sort values, then by id ascending as the final
-	// tie-breaker. Resources without a value for a key sort after those with
-	// one, in both directions. Empty Sort orders by id alone, which never
-	// changes, so paging while others write shows no resource twice.
+	// Sort orders by Write.Sort values, then by the backend's row order as
+	// the final tie-breaker: a key of each resource that never changes and
+	// grows for new resources (SQLite: its row, in creation order) or its id
+	// (MongoDB). Resources without a value for a key sort after those with
+	// one, in both directions. Empty Sort orders by the row order alone, so
+	// paging while others write shows no resource twice and skips none that
+	// existed when the search started.
 	Sort  []SortKey
 	Count int     // page size; 0 means only Total is wanted
 	Total bool    // compute the total number of matches
@@ -83,6 +86,9 @@ type SortKey struct {
 type Cursor struct {
 	Values []any  `json:"v"`
 	ID     string `json:"i"`
+	// Row is the backend's own position of the row when its row order is
+	// not the id (SQLite's rowid); zero otherwise.
+	Row int64 `json:"r,omitempty"`
 }
 
 // SearchResult is one page of a search.

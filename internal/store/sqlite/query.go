@@ -116,13 +116,13 @@ func (p *plan) pageSQL(cur *store.Cursor, back bool, limit int) (string, []any, 
 		b.WriteString(" AND (" + cond + ")")
 		args = append(args, condArgs...)
 	}
-	b.WriteString(" ORDER BY " + p.order(inner, "r.id", back) + " LIMIT ?)")
+	b.WriteString(" ORDER BY " + p.order(inner, "r.rowid", back) + " LIMIT ?)")
 	args = append(args, limit)
-	b.WriteString(" SELECT page.id, r.vid, r.updated, r.body")
+	b.WriteString(" SELECT page.rk, page.id, r.vid, r.updated, r.body")
 	for _, o := range outer {
 		b.WriteString(", " + o)
 	}
-	b.WriteString(" FROM page JOIN resource r ON r.rowid = page.rk ORDER BY " + p.order(outer, "page.id", back))
+	b.WriteString(" FROM page JOIN resource r ON r.rowid = page.rk ORDER BY " + p.order(outer, "page.rk", back))
 	return b.String(), args, nil
 }
 
@@ -174,9 +174,9 @@ func (p *plan) beyond(cur *store.Cursor, back bool) (string, []any, error) {
 	if len(cur.Values) != len(p.keys) {
 		return "", nil, fmt.Errorf("cursor has %d sort values, the query %d", len(cur.Values), len(p.keys))
 	}
-	cond, args := "r.id > ?", []any{cur.ID}
+	cond, args := "r.rowid > ?", []any{cur.Row}
 	if back {
-		cond = "r.id < ?"
+		cond = "r.rowid < ?"
 	}
 	for i := len(p.keys) - 1; i >= 0; i-- {
 		k := p.keys[i]

@@ -103,13 +103,14 @@ func checkQuery(q *store.Query) error {
 	return nil
 }
 
-// hit is one row of a page: the resource and its sort values.
+// hit is one row of a page: the resource, its row and its sort values.
 type hit struct {
 	res    store.Resource
+	row    int64
 	values []any
 }
 
-func (h hit) cursor() *store.Cursor { return &store.Cursor{Values: h.values, ID: h.res.ID} }
+func (h hit) cursor() *store.Cursor { return &store.Cursor{Values: h.values, ID: h.res.ID, Row: h.row} }
 
 func fetchPage(ctx context.Context, db queryer, op string, p *plan, cur *store.Cursor, back bool, limit int) ([]hit, error) {
 	text, args, err := p.pageSQL(cur, back, limit)
@@ -125,7 +126,7 @@ func fetchPage(ctx context.Context, db queryer, op string, p *plan, cur *store.C
 	for rows.Next() {
 		h := hit{values: make([]any, len(p.keys))}
 		var updated int64
-		dest := []any{&h.res.ID, &h.res.VersionID, &updated, &h.res.Body}
+		dest := []any{&h.row, &h.res.ID, &h.res.VersionID, &updated, &h.res.Body}
 		for i := range h.values {
 			dest = append(dest, &h.values[i])
 		}

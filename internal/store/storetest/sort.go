@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"encoding/json"
 	"fmt"
+	"math"
 	"slices"
 	"testing"
 
@@ -147,7 +148,8 @@ func testPaging(t *testing.T, open Opener) {
 	})
 
 	t.Run("CursorBeyondEnd", func(t *testing.T) {
-		res := search1(t, s, store.Query{Type: "Sorted", Count: 3, After: &store.Cursor{ID: "s99"}})
+		// Beyond every row in either kind of row order: by id, or by row.
+		res := search1(t, s, store.Query{Type: "Sorted", Count: 3, After: &store.Cursor{ID: "s99", Row: math.MaxInt64}})
 		if len(res.Resources) != 0 || res.Next != nil {
 			t.Fatalf("after the last id = %v, Next %v; want nothing", IDs(res.Resources), res.Next)
 		}
