@@ -20,7 +20,18 @@ func writerDSN(path string, opts Options) string {
 	// The writer walks the index B-trees on every commit; 32 MiB of pages
 	// (the default is 2 MiB) keeps their upper levels cached between commits.
 	q.Add("_pragma", "cache_size(-32768)")
+	// The checkpointer (checkpoint.go) keeps the WAL short; the writer
+	// checkpoints itself only if that falls far behind (~80 MB of WAL).
+	q.Add("_pragma", "wal_autocheckpoint(20000)")
 	q.Set("_txlock", "immediate")
+	return path + "?" + q.Encode()
+}
+
+// checkpointerDSN is the checkpointer's: it copies WAL frames into the file
+// and syncs it as durably as the writer's commits.
+func checkpointerDSN(path string, opts Options) string {
+	q := common(opts)
+	q.Add("_pragma", "synchronous("+opts.Synchronous+")")
 	return path + "?" + q.Encode()
 }
 

@@ -62,6 +62,9 @@ type Store struct {
 	writeSlot chan struct{}
 	ws        writeStmts
 	rs        readStmts
+
+	ckpt               *sql.DB // the checkpointer's connection (checkpoint.go)
+	ckptStop, ckptDone chan struct{}
 }
 
 // Open opens (creating if needed) the database at path and brings its schema
@@ -111,7 +114,10 @@ func (s *Store) open(path string, opts Options) error {
 	if err := s.ws.prepare(ctx, s.writer); err != nil {
 		return err
 	}
-	return s.rs.prepare(ctx, s.readers)
+	if err := s.rs.prepare(ctx, s.readers); err != nil {
+		return err
+	}
+	return s.startCheckpointer(path, opts)
 }
 
 // DB returns the writer's handle, for tests that inspect or tamper with the
@@ -121,7 +127,7 @@ func (s *Store) DB() *sql.DB { return s.writer }
 // Close runs PRAGMA optimize, as SQLite advises before closing, and closes
 // both pools. It must not be called while a Commit runs.
 func (s *Store) Close() error {
-	var errs []error
+	errs := []error{s.stopCheckpointer()}
 	s.ws.close()
 	s.rs.close()
 	if s.readers != nil {
