@@ -46,12 +46,15 @@ func (s *Store) startCheckpointer(path string, opts Options) error {
 	return nil
 }
 
-// stopCheckpointer stops the checkpointer and closes its connection.
+// stopCheckpointer stops the checkpointer and closes its connection; a
+// second call (Close called twice) does nothing.
 func (s *Store) stopCheckpointer() error {
 	if s.ckpt == nil {
 		return nil
 	}
 	close(s.ckptStop)
 	<-s.ckptDone
-	return s.ckpt.Close()
+	err := s.ckpt.Close()
+	s.ckpt = nil
+	return err
 }
