@@ -31,7 +31,7 @@ func (s *Store) Commit(ctx context.Context, units []func(store.Tx) error, finish
 	// Statements run on a context without cancellation: the driver would
 	// otherwise start a watcher goroutine per statement, and the transaction
 	// (begun with ctx) still ends at ctx's deadline.
-	c := &commit{ctx: context.WithoutCancel(ctx), tx: tx, ws: &s.ws, bound: map[*sql.Stmt]*sql.Stmt{}}
+	c := &commit{ctx: context.WithoutCancel(ctx), tx: tx, ws: &s.ws, cache: s.writeCache, bound: map[*sql.Stmt]*sql.Stmt{}}
 	results := make([]error, len(units))
 	for i, unit := range units {
 		if results[i], err = c.runUnit(unit); err != nil {
@@ -55,6 +55,7 @@ type commit struct {
 	ctx   context.Context
 	tx    *sql.Tx
 	ws    *writeStmts
+	cache *stmtCache // searches inside the commit
 	bound map[*sql.Stmt]*sql.Stmt
 }
 

@@ -24,7 +24,7 @@ func (s *Store) Search(ctx context.Context, q *store.Query) (*store.SearchResult
 		return nil, unavailable("search", err)
 	}
 	defer tx.Rollback() // read-only: nothing to commit
-	return runSearch(ctx, tx, q)
+	return runSearch(ctx, cachedTx{tx: tx, cache: s.readCache}, q)
 }
 
 func runSearch(ctx context.Context, db queryer, q *store.Query) (*store.SearchResult, error) {

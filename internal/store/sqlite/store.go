@@ -53,6 +53,9 @@ func (o Options) withDefaults() (Options, error) {
 	return o, nil
 }
 
+// stmtCacheSize bounds the search statements kept prepared per pool.
+const stmtCacheSize = 256
+
 // Store is the SQLite backend. It is safe for concurrent use.
 type Store struct {
 	writer  *sql.DB
@@ -62,6 +65,9 @@ type Store struct {
 	writeSlot chan struct{}
 	ws        writeStmts
 	rs        readStmts
+	// Search statements, prepared once per shape: on the writer for
+	// searches inside a commit, on the read pool for the rest.
+	writeCache, readCache *stmtCache
 
 	ckpt               *sql.DB // the checkpointer's connection (checkpoint.go)
 	ckptStop, ckptDone chan struct{}
@@ -117,6 +123,7 @@ func (s *Store) open(path string, opts Options) error {
 	if err := s.rs.prepare(ctx, s.readers); err != nil {
 		return err
 	}
+	s.writeCache, s.readCache = newStmtCache(s.writer, stmtCacheSize), newStmtCache(s.readers, stmtCacheSize)
 	return s.startCheckpointer(path, opts)
 }
 
@@ -128,6 +135,11 @@ func (s *Store) DB() *sql.DB { return s.writer }
 // both pools. It must not be called while a Commit runs.
 func (s *Store) Close() error {
 	errs := []error{s.stopCheckpointer()}
+	for _, c := range []*stmtCache{s.writeCache, s.readCache} {
+		if c != nil {
+			c.close()
+		}
+	}
 	s.ws.close()
 	s.rs.close()
 	if s.readers != nil {

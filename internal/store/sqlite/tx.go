@@ -34,7 +34,7 @@ func (t *unitTx) Read(_ context.Context, typ, id string) (*store.Resource, error
 }
 
 func (t *unitTx) Search(_ context.Context, q *store.Query) (*store.SearchResult, error) {
-	return runSearch(t.c.ctx, t.c.tx, q)
+	return runSearch(t.c.ctx, cachedTx{tx: t.c.tx, cache: t.c.cache}, q)
 }
 
 // Put checks the version now, so that the unit learns of a conflict at once,
