@@ -78,11 +78,11 @@ func (c *commit) applyWrite(w store.Write, rows *[]any) error {
 	if r.Deleted {
 		return nil
 	}
-	for _, e := range w.Index {
+	for n, e := range w.Index {
 		if e.Param == "" {
 			return fmt.Errorf("sqlite: %s: index entry without a parameter", op)
 		}
-		*rows = append(*rows, rowid, e.Param, e.System, e.Code, e.Text,
+		*rows = append(*rows, rowid, e.Param, n, e.System, e.Code, e.Text,
 			nullable(e.Lo), nullable(e.Hi), e.Unit, e.UnitSystem, nullable(e.CLo), nullable(e.CHi), e.CUnit)
 	}
 	return nil

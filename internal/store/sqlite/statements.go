@@ -37,7 +37,7 @@ const (
 var rowChunks = []int{64, 16, 4, 1}
 
 var (
-	idxInsert  = multiInsert{head: `INSERT INTO idx (res, p, s, c, t, lo, hi, u, us, clo, chi, cu) VALUES `, cols: 12}
+	idxInsert  = multiInsert{head: `INSERT INTO idx (res, p, n, s, c, t, lo, hi, u, us, clo, chi, cu) VALUES `, cols: 13}
 	logInsert  = multiInsert{head: `INSERT INTO audit_log (seq, rid, hash) VALUES `, cols: 3}
 	hashInsert = multiInsert{head: `INSERT INTO audit_hash (idx, hash) VALUES `, cols: 2}
 )
