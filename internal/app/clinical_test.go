@@ -497,6 +497,17 @@ func TestClinicalDoubleBooking(t *testing.T) {
 			{"declined practitioner is free", with(t, book("booked", "dr-adams", "room-3", "09:00", "09:20"), set("participant[1].status", "declined")), created},
 		})
 
+		// A room taken for three days: a booking two days in still clashes,
+		// though it starts long after the room's booking began.
+		threeDays := create(t, s, tok, "Appointment", with(t, book("booked", "dr-evans", "room-7", "08:00", "08:20"),
+			set("end", "2025-06-05T08:00:00-05:00"), set("minutesDuration", 3*24*60)))["id"].(string)
+		runCreates(t, s, tok, "Appointment", []createCase{
+			{"days into a multi-day booking", with(t, book("booked", "dr-frank", "room-7", "08:00", "08:20"),
+				set("start", "2025-06-04T10:00:00-05:00"), set("end", "2025-06-04T10:20:00-05:00")), clashWith(threeDays, roomExpr)},
+			{"the day after it ends", with(t, book("booked", "dr-frank", "room-7", "08:00", "08:20"),
+				set("start", "2025-06-05T08:00:00-05:00"), set("end", "2025-06-05T08:20:00-05:00")), created},
+		})
+
 		t.Run("reschedule over its own slot", func(t *testing.T) {
 			moved := with(t, book("booked", "dr-adams", "room-1", "08:50", "09:10"), set("id", first))
 			must(t, s.do("PUT", "/fhir/Appointment/"+first, tok, moved), http.StatusOK)

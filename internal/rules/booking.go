@@ -99,29 +99,53 @@ func findClash(ctx context.Context, tx store.Tx, s *fhir.Scheduling, who target,
 	for _, st := range s.Occupying {
 		occupying = append(occupying, search.Match{Param: statusParam, Conds: []search.Cond{{Field: search.FieldCode, Op: search.OpEq, Value: st}}})
 	}
-	q := &store.Query{
-		Type: s.Type,
-		Where: search.And{
+	where := func(date ...search.Cond) search.And {
+		return search.And{
 			search.Match{Param: actorParam, Conds: []search.Cond{
 				{Field: search.FieldSystem, Op: search.OpEq, Value: who.typ},
 				{Field: search.FieldCode, Op: search.OpEq, Value: who.id},
 			}},
 			occupying,
-			search.Match{Param: dateParam, Conds: []search.Cond{{Field: search.FieldLo, Op: search.OpLt, Value: float64(own.end.UnixMilli())}}},
+			search.Match{Param: dateParam, Conds: date},
 			search.Not{X: search.IDIn{self}},
-		},
-		Sort:  []store.SortKey{{Param: dateParam, Desc: true}},
-		Count: bookingPage,
+		}
 	}
+	// Candidates come latest first in two stretches: those that start in
+	// the clashWindow before own starts (few: one actor's day), then all
+	// earlier ones (a whole calendar, sorted). The first stretch usually
+	// decides, so the second is rarely read; together they are the same
+	// sequence as one query.
+	split := float64(own.start.Add(-clashWindow).UnixMilli())
+	end := float64(own.end.UnixMilli())
+	stretches := []search.And{
+		where(search.Cond{Field: search.FieldLo, Op: search.OpGe, Value: split}, search.Cond{Field: search.FieldLo, Op: search.OpLt, Value: end}),
+		where(search.Cond{Field: search.FieldLo, Op: search.OpLt, Value: split}),
+	}
+	for _, w := range stretches {
+		q := &store.Query{Type: s.Type, Where: w, Sort: []store.SortKey{{Param: dateParam, Desc: true}}, Count: bookingPage}
+		c, decided, err := scanClash(ctx, tx, s, q, who, own)
+		if err != nil || decided {
+			return c, err
+		}
+	}
+	return nil, nil
+}
+
+// clashWindow is how far before an appointment findClash looks first.
+const clashWindow = 24 * time.Hour
+
+// scanClash pages through q; decided is false when no candidate held who's
+// time, so that earlier ones must be read.
+func scanClash(ctx context.Context, tx store.Tx, s *fhir.Scheduling, q *store.Query, who target, own slot) (c *clash, decided bool, err error) {
 	for {
 		res, err := tx.Search(ctx, q)
 		if err != nil {
-			return nil, fmt.Errorf("double-booking: search %s of %s: %w", s.Type, who, err)
+			return nil, false, fmt.Errorf("double-booking: search %s of %s: %w", s.Type, who, err)
 		}
 		for i := range res.Resources {
 			doc, err := decodeStored(&res.Resources[i])
 			if err != nil {
-				return nil, err
+				return nil, false, err
 			}
 			other := root(s.Type, doc)
 			theirs, ok := slotOf(other)
@@ -130,13 +154,13 @@ func findClash(ctx context.Context, tx store.Tx, s *fhir.Scheduling, who target,
 			case !ok || !holds:
 				continue // who declined there, or it has no slot: look further back
 			case theirs.overlaps(own):
-				return &clash{id: res.Resources[i].ID, slot: theirs}, nil
+				return &clash{id: res.Resources[i].ID, slot: theirs}, true, nil
 			default:
-				return nil, nil
+				return nil, true, nil
 			}
 		}
 		if res.Next == nil {
-			return nil, nil
+			return nil, false, nil
 		}
 		q.After = res.Next
 	}
