@@ -185,7 +185,7 @@ func (e *Engine) Plan(ctx context.Context, entries []*Entry, opts PlanOptions) (
 			fullURLs[en.FullURL] = i
 		}
 	}
-	pre, err := p.resolve(ctx, e.store, nil)
+	pre, err := p.resolve(ctx, e.store, nil, true)
 	if err != nil {
 		return nil, err
 	}
@@ -267,13 +267,20 @@ func (a resolution) equal(b resolution) bool {
 
 // resolve runs the conditional searches against r; known is what the
 // planning run found, if this is the unit's run.
-func (p *Plan) resolve(ctx context.Context, r store.Reader, known map[*Criteria][]store.Resource) (resolution, error) {
+//
+// Planning is optimistic about conditional creates: it does not search for
+// their matches but prepares the create, which is what a first post needs.
+// The unit's own resolution always searches, and when it finds a match (a
+// retry) it prepares again, which for a matched create is nothing to write.
+// Lab systems send every result with If-None-Exist; searching for each one
+// twice would double the work of a Bundle.
+func (p *Plan) resolve(ctx context.Context, r store.Reader, known map[*Criteria][]store.Resource, planning bool) (resolution, error) {
 	n := len(p.entries)
 	res := resolution{ids: make([]string, n), found: make([]*store.Resource, n), refs: map[string]string{}}
 	owner := map[*Criteria]int{}
 	var crits []*Criteria
 	for i, c := range p.crit {
-		if c != nil {
+		if c != nil && !(planning && p.entries[i].Method == "POST") {
 			crits, owner[c] = append(crits, c), i
 		}
 	}
@@ -405,7 +412,7 @@ func (p *Plan) prepareOne(ctx context.Context, i int, res resolution, subst map[
 func (p *Plan) run(tx store.Tx) error {
 	ctx := p.ctx
 	p.Results = make([]EntryResult, len(p.entries))
-	res, err := p.resolve(ctx, tx, p.pre.hits)
+	res, err := p.resolve(ctx, tx, p.pre.hits, false)
 	if err != nil {
 		return err
 	}
