@@ -84,7 +84,18 @@ func (t *unitTx) AppendLog(entries []store.LogEntry, hashes []store.LogHash) err
 // apply stores the queued writes and log records in the commit's transaction.
 func (t *unitTx) apply() error {
 	var rows []any
+	written := map[resKey]bool{}
 	for _, w := range t.writes {
+		k := resKey{w.Resource.Type, w.Resource.ID}
+		if written[k] {
+			// A later version of a resource this unit already wrote replaces
+			// its index entries: those must be in the table to be replaced.
+			if err := t.c.insertRows("insert index entries", &t.c.ws.insertIndex, idxInsert.cols, rows); err != nil {
+				return err
+			}
+			rows = rows[:0]
+		}
+		written[k] = true
 		if err := t.c.applyWrite(w, &rows); err != nil {
 			return err
 		}

@@ -114,16 +114,23 @@ func testCommit(t *testing.T, open Opener) {
 		s := open(t)
 		results := commit(t, s, []func(store.Tx) error{
 			func(tx store.Tx) error {
-				if err := tx.Put(Version("Patient", "a", 1)); err != nil {
+				if err := tx.Put(Version("Patient", "a", 1, Str("name", "old"))); err != nil {
 					return err
 				}
-				return tx.Put(Version("Patient", "a", 2))
+				return tx.Put(Version("Patient", "a", 2, Str("name", "new")))
 			},
 		}, noFinish)
 		if results[0] != nil {
 			t.Fatalf("unit: %v", results[0])
 		}
 		checkResource(t, read(t, s, "Patient", "a"), Version("Patient", "a", 2).Resource)
+		// Only the later version's index entries remain.
+		if ids := SearchIDs(t, s, store.Query{Type: "Patient", Where: match("name", eqCode("new"))}); !slices.Equal(ids, []string{"a"}) {
+			t.Errorf("search by the new name = %v, want [a]", ids)
+		}
+		if ids := SearchIDs(t, s, store.Query{Type: "Patient", Where: match("name", eqCode("old"))}); len(ids) != 0 {
+			t.Errorf("search by the replaced name = %v, want none", ids)
+		}
 	})
 
 	t.Run("FinishGetsResultsAndWrites", func(t *testing.T) {
