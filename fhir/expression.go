@@ -11,7 +11,7 @@ import "strings"
 // "(Observation.value as Quantity)".
 func restrictExpression(expr, resourceType string) string {
 	var kept []string
-	for _, member := range splitUnion(expr) {
+	for _, member := range UnionMembers(expr) {
 		switch leadingTypeName(member) {
 		case resourceType, "Resource", "DomainResource":
 			kept = append(kept, member)
@@ -20,9 +20,9 @@ func restrictExpression(expr, resourceType string) string {
 	return strings.Join(kept, " | ")
 }
 
-// splitUnion splits expr at the '|' operators that are not nested in
-// parentheses or string literals, and trims the members.
-func splitUnion(expr string) []string {
+// UnionMembers splits a FHIRPath expression at the '|' operators that are
+// not nested in parentheses or string literals, and trims the members.
+func UnionMembers(expr string) []string {
 	var members []string
 	depth, start := 0, 0
 	inString := false

@@ -21,8 +21,8 @@ func TestSplitUnion(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.expr, func(t *testing.T) {
-			if got := splitUnion(tt.expr); !slices.Equal(got, tt.want) {
-				t.Errorf("splitUnion(%q) = %q, want %q", tt.expr, got, tt.want)
+			if got := UnionMembers(tt.expr); !slices.Equal(got, tt.want) {
+				t.Errorf("UnionMembers(%q) = %q, want %q", tt.expr, got, tt.want)
 			}
 		})
 	}

@@ -40,7 +40,7 @@ func modifiersFor(p *SearchParam, elements elementTypes) []string {
 
 // onIdentifier reports whether a member of expr is a path to an Identifier.
 func onIdentifier(expr string, elements elementTypes) bool {
-	for _, member := range splitUnion(expr) {
+	for _, member := range UnionMembers(expr) {
 		if t, ok := elements.pathType(member); ok && t == "Identifier" {
 			return true
 		}

@@ -86,7 +86,7 @@ func TestSearchParamsPerType(t *testing.T) {
 			if p.Code != code {
 				t.Errorf("%s: key %q holds parameter %q", ti.Name, code, p.Code)
 			}
-			for _, member := range splitUnion(p.Expression) {
+			for _, member := range UnionMembers(p.Expression) {
 				switch leadingTypeName(member) {
 				case ti.Name, "Resource", "DomainResource":
 				default:

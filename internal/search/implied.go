@@ -55,7 +55,7 @@ func findImplied(resourceType string, tp *typeParams) []impliedComposite {
 // the component path does, relative to the resource.
 func sameSelection(resourceType string, p *Param, componentPath string) bool {
 	want := normalisePath(resourceType + "." + componentPath)
-	for _, member := range splitMembers(p.Def.Expression) {
+	for _, member := range fhir.UnionMembers(p.Def.Expression) {
 		m := normalisePath(member)
 		if m == want || yieldsNoEntry(p.Type, m) {
 			continue
@@ -80,26 +80,6 @@ func normalisePath(member string) string {
 // quantityKind.index).
 func yieldsNoEntry(t fhir.ParamType, member string) bool {
 	return t == fhir.ParamQuantity && strings.HasSuffix(member, ".as(SampledData)")
-}
-
-// splitMembers splits a union at top-level '|'.
-func splitMembers(expr string) []string {
-	var out []string
-	depth, start := 0, 0
-	for i := 0; i < len(expr); i++ {
-		switch expr[i] {
-		case '(':
-			depth++
-		case ')':
-			depth--
-		case '|':
-			if depth == 0 {
-				out = append(out, expr[start:i])
-				start = i + 1
-			}
-		}
-	}
-	return append(out, expr[start:])
 }
 
 // addImplied replaces the plain Matches of a composite's parts by the
