@@ -143,3 +143,65 @@ func leafOf(t testing.TB, st store.Store, seq int64) tlog.Hash {
 	}
 	return tlog.RecordHash(res.Body)
 }
+
+// tamperCase edits a closed log of 20 records directly in the storage and
+// names the first record Verify must then report.
+type tamperCase[S store.Store] struct {
+	name   string
+	tamper func(t *testing.T, st S)
+	want   int64 // first bad sequence number
+}
+
+// runTamperCases runs each case on a fresh log from newLog.
+func runTamperCases[S store.Store](t *testing.T, newLog func(*testing.T) S, cases []tamperCase[S]) {
+	t.Helper()
+	for _, tt := range cases {
+		t.Run(tt.name, func(t *testing.T) {
+			st := newLog(t)
+			tt.tamper(t, st)
+			rep, err := Verify(context.Background(), st, nil, nil)
+			if err != nil {
+				t.Fatalf("Verify: %v", err)
+			}
+			if rep.FirstBad != tt.want {
+				t.Fatalf("FirstBad = %d (%s), want %d", rep.FirstBad, rep.Problem, tt.want)
+			}
+			t.Logf("record %d: %s", rep.FirstBad, rep.Problem)
+		})
+	}
+}
+
+// checkpointCase changes a log after a checkpoint of it was signed.
+type checkpointCase[S store.Store] struct {
+	name     string
+	change   func(t *testing.T, st S)
+	wantBad  int64 // -1: verifies
+	selfGood bool  // the log still verifies without the checkpoint
+}
+
+// runCheckpointCases runs each case on a fresh log from newLog, verifying
+// against the checkpoint signed before the change.
+func runCheckpointCases[S store.Store](t *testing.T, newLog func(*testing.T) S, cases []checkpointCase[S]) {
+	t.Helper()
+	for _, tt := range cases {
+		t.Run(tt.name, func(t *testing.T) {
+			st := newLog(t)
+			signer, verifier := testKeys(t)
+			cp, err := Checkpoint(context.Background(), st, signer)
+			if err != nil {
+				t.Fatalf("Checkpoint: %v", err)
+			}
+			tt.change(t, st)
+			if tt.selfGood {
+				mustVerify(t, st)
+			}
+			rep, err := Verify(context.Background(), st, cp, verifier)
+			if err != nil {
+				t.Fatalf("Verify: %v", err)
+			}
+			if rep.FirstBad != tt.wantBad {
+				t.Fatalf("FirstBad = %d (%s), want %d", rep.FirstBad, rep.Problem, tt.wantBad)
+			}
+		})
+	}
+}

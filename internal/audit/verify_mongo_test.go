@@ -248,11 +248,7 @@ func newMongoTamperLog(t *testing.T) *mongo.Store {
 // TestVerifyFindsTamperingMongo is TestVerifyFindsTampering on MongoDB: the
 // same edits, the same first bad records.
 func TestVerifyFindsTamperingMongo(t *testing.T) {
-	tests := []struct {
-		name   string
-		tamper func(t *testing.T, st *mongo.Store)
-		want   int64 // first bad sequence number
-	}{
+	runTamperCases(t, newMongoTamperLog, []tamperCase[*mongo.Store]{
 		{"body byte altered", func(t *testing.T, st *mongo.Store) { mongoSetBody(t, st, 7, flipByte) }, 7},
 		{"served copy altered, history copy intact", func(t *testing.T, st *mongo.Store) {
 			rid := mongoLogEntry(t, st, 8).RID
@@ -281,32 +277,13 @@ func TestVerifyFindsTamperingMongo(t *testing.T) {
 		{"tree hash removed", func(t *testing.T, st *mongo.Store) {
 			mongoDeleteTreeHash(t, st, tlog.StoredHashIndex(0, 13)+1)
 		}, 13},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			st := newMongoTamperLog(t)
-			tt.tamper(t, st)
-			rep, err := Verify(context.Background(), st, nil, nil)
-			if err != nil {
-				t.Fatalf("Verify: %v", err)
-			}
-			if rep.FirstBad != tt.want {
-				t.Fatalf("FirstBad = %d (%s), want %d", rep.FirstBad, rep.Problem, tt.want)
-			}
-			t.Logf("record %d: %s", rep.FirstBad, rep.Problem)
-		})
-	}
+	})
 }
 
 // TestVerifyAgainstCheckpointMongo is TestVerifyAgainstCheckpoint on MongoDB:
 // the checkpoint is signed before the change.
 func TestVerifyAgainstCheckpointMongo(t *testing.T) {
-	tests := []struct {
-		name     string
-		change   func(t *testing.T, st *mongo.Store)
-		wantBad  int64 // -1: verifies
-		selfGood bool  // the log still verifies without the checkpoint
-	}{
+	runCheckpointCases(t, newMongoTamperLog, []checkpointCase[*mongo.Store]{
 		{name: "log grew", change: func(t *testing.T, st *mongo.Store) {
 			record(t, startRecorder(t, st, Options{}), 5)
 		}, wantBad: -1, selfGood: true},
@@ -319,26 +296,5 @@ func TestVerifyAgainstCheckpointMongo(t *testing.T) {
 			mongoTruncate(t, st, 15)
 			record(t, startRecorder(t, st, Options{}), 5)
 		}, wantBad: 0, selfGood: true},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			st := newMongoTamperLog(t)
-			signer, verifier := testKeys(t)
-			cp, err := Checkpoint(context.Background(), st, signer)
-			if err != nil {
-				t.Fatalf("Checkpoint: %v", err)
-			}
-			tt.change(t, st)
-			if tt.selfGood {
-				mustVerify(t, st)
-			}
-			rep, err := Verify(context.Background(), st, cp, verifier)
-			if err != nil {
-				t.Fatalf("Verify: %v", err)
-			}
-			if rep.FirstBad != tt.wantBad {
-				t.Fatalf("FirstBad = %d (%s), want %d", rep.FirstBad, rep.Problem, tt.wantBad)
-			}
-		})
-	}
+	})
 }

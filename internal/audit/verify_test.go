@@ -118,11 +118,7 @@ func newTamperLog(t *testing.T) storeWithDB {
 }
 
 func TestVerifyFindsTampering(t *testing.T) {
-	tests := []struct {
-		name   string
-		tamper func(t *testing.T, st storeWithDB)
-		want   int64 // first bad sequence number
-	}{
+	runTamperCases(t, newTamperLog, []tamperCase[storeWithDB]{
 		{"body byte altered", func(t *testing.T, st storeWithDB) { setBody(t, st, 7, flipByte) }, 7},
 		{"body altered and its leaf hash updated", func(t *testing.T, st storeWithDB) {
 			setBody(t, st, 6, flipByte)
@@ -144,30 +140,11 @@ func TestVerifyFindsTampering(t *testing.T) {
 		{"tree hash removed", func(t *testing.T, st storeWithDB) {
 			exec(t, st, `DELETE FROM audit_hash WHERE idx = ?`, tlog.StoredHashIndex(0, 13)+1)
 		}, 13},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			st := newTamperLog(t)
-			tt.tamper(t, st)
-			rep, err := Verify(context.Background(), st, nil, nil)
-			if err != nil {
-				t.Fatalf("Verify: %v", err)
-			}
-			if rep.FirstBad != tt.want {
-				t.Fatalf("FirstBad = %d (%s), want %d", rep.FirstBad, rep.Problem, tt.want)
-			}
-			t.Logf("record %d: %s", rep.FirstBad, rep.Problem)
-		})
-	}
+	})
 }
 
 func TestVerifyAgainstCheckpoint(t *testing.T) {
-	tests := []struct {
-		name     string
-		change   func(t *testing.T, st storeWithDB)
-		wantBad  int64 // -1: verifies
-		selfGood bool  // the log still verifies without the checkpoint
-	}{
+	runCheckpointCases(t, newTamperLog, []checkpointCase[storeWithDB]{
 		{name: "log grew", change: func(t *testing.T, st storeWithDB) {
 			record(t, startRecorder(t, st, Options{}), 5)
 		}, wantBad: -1, selfGood: true},
@@ -180,28 +157,7 @@ func TestVerifyAgainstCheckpoint(t *testing.T) {
 			truncate(t, st, 15)
 			record(t, startRecorder(t, st, Options{}), 5)
 		}, wantBad: 0, selfGood: true},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			st := newTamperLog(t)
-			signer, verifier := testKeys(t)
-			cp, err := Checkpoint(context.Background(), st, signer)
-			if err != nil {
-				t.Fatalf("Checkpoint: %v", err)
-			}
-			tt.change(t, st)
-			if tt.selfGood {
-				mustVerify(t, st)
-			}
-			rep, err := Verify(context.Background(), st, cp, verifier)
-			if err != nil {
-				t.Fatalf("Verify: %v", err)
-			}
-			if rep.FirstBad != tt.wantBad {
-				t.Fatalf("FirstBad = %d (%s), want %d", rep.FirstBad, rep.Problem, tt.wantBad)
-			}
-		})
-	}
+	})
 }
 
 func TestVerifyRejectsAForeignCheckpoint(t *testing.T) {
