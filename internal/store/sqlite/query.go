@@ -32,35 +32,24 @@ func sortPath(param string) string {
 	return "$." + string(b)
 }
 
-// bindList is "? AS c0, ? AS c1, …".
-func bindList(n int, names []string) string {
-	parts := make([]string, n)
-	for i := range parts {
-		parts[i] = "? AS " + names[i]
-	}
-	return strings.Join(parts, ", ")
-}
-
 func newPlan(q *store.Query) (*plan, error) {
 	p := &plan{}
-	var joins strings.Builder
 	if len(q.Sort) > 0 {
 		// The JSON paths of the sort values are bound once, as the columns
 		// of a one-row table sk, so that no parameter name reaches the SQL.
 		cols := make([]string, len(q.Sort))
 		for i, k := range q.Sort {
-			cols[i] = fmt.Sprintf("p%d", i)
+			cols[i] = fmt.Sprintf("? AS p%d", i)
 			p.joinArgs = append(p.joinArgs, sortPath(k.Param))
 			p.keys = append(p.keys, sortCol{expr: fmt.Sprintf("json_extract(r.sorts, sk.p%d)", i), desc: k.Desc})
 		}
-		fmt.Fprintf(&joins, ", (SELECT %s) AS sk", bindList(len(cols), cols))
+		p.joins = ", (SELECT " + strings.Join(cols, ", ") + ") AS sk"
 	}
-	p.joins = joins.String()
 
 	w := &where{args: []any{q.Type}}
 	p.filter = "r.type = ? AND r.deleted = 0"
 	if drives(q.Where) {
-		// The unary + keeps SQLite from walking the (type, deleted, id)
+		// The unary + keeps SQLite from walking the (type, deleted)
 		// index over every resource of the type, which it prefers without
 		// statistics; the index lookups of the where clause drive instead.
 		p.filter = "+r.type = ? AND +r.deleted = 0"
