@@ -12,6 +12,7 @@ import (
 
 	"github.com/clinic/ehr/fhir"
 	"github.com/clinic/ehr/internal/app"
+	"github.com/clinic/ehr/internal/audit"
 	"github.com/clinic/ehr/internal/config"
 	"github.com/clinic/ehr/internal/search"
 	"github.com/clinic/ehr/internal/store"
@@ -63,6 +64,11 @@ func runAuditAccounting(ctx context.Context, args []string, stdout, stderr io.Wr
 		return err
 	}
 	defer st.Close()
+	// A server that stopped abruptly may have left its last records without
+	// their searchable AuditEvent.
+	if err := audit.CatchUp(ctx, st, reg.Extract); err != nil {
+		return err
+	}
 
 	q := &store.Query{Type: "AuditEvent", Where: req.Where, Count: 500}
 	for _, s := range req.Sort {

@@ -234,11 +234,15 @@ func eachAuditEvent(ctx context.Context, st store.Store, size int64, fn func(seq
 			return n, fmt.Errorf("read log entries from %d: %w", from, err)
 		}
 		for _, e := range entries {
-			r, err := st.ReadVersion(ctx, "AuditEvent", e.ResourceID, 1)
-			if err != nil {
-				return n, fmt.Errorf("read audit record %d: %w", e.Seq, err)
+			body := e.Body
+			if body == nil { // stored before the log kept bodies: the AuditEvent has it
+				r, err := st.ReadVersion(ctx, "AuditEvent", e.ResourceID, 1)
+				if err != nil {
+					return n, fmt.Errorf("read audit record %d: %w", e.Seq, err)
+				}
+				body = r.Body
 			}
-			switch err := fn(e.Seq, r.Body); {
+			switch err := fn(e.Seq, body); {
 			case errors.Is(err, errSkip):
 			case err != nil:
 				return n, err

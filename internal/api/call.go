@@ -79,6 +79,11 @@ func (k *call) run(need auth.Interaction, fn func(*call) response) response {
 	if !k.decision.Allowed {
 		return errResponse(fhirerr.New(fhirerr.Forbidden, "the token's scopes do not allow %s on %s", need, k.typ))
 	}
+	if k.typ == auditEventType {
+		if err := k.syncAuditTrail(); err != nil {
+			return errResponse(err)
+		}
+	}
 	return fn(k)
 }
 

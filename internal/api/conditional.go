@@ -101,6 +101,9 @@ func (k *call) entryAllowed(en *engine.Entry) error {
 			return fhirerr.New(fhirerr.Forbidden, "the token's scopes do not allow %s on %s", need, en.Type)
 		}
 	}
+	if en.Type == auditEventType {
+		return k.syncAuditTrail()
+	}
 	return nil
 }
 

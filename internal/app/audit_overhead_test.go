@@ -56,6 +56,8 @@ func (n noopAuditor) Do(ctx context.Context, unit func(store.Tx) error, build fu
 
 func (noopAuditor) Record(context.Context, ...audit.Event) error { return nil }
 
+func (noopAuditor) Sync(context.Context) error { return nil }
+
 var _ api.Auditor = noopAuditor{}
 
 // rzBench is one store served twice: audited and not.
@@ -230,28 +232,42 @@ func TestAuditOverheadRatio(t *testing.T) {
 	measure(env.audited, 500*time.Millisecond) // warm both paths and caches
 	measure(env.plain, 500*time.Millisecond)
 
+	// The AuditEvent resources are written after the responses
+	// (internal/audit/projection.go). Each audited round ends with a Sync, so
+	// that their cost is paid inside the audited time rather than during
+	// the next no-op round: the "sustained" rate. The "burst" rate leaves it
+	// out: what clients see in bursts shorter than the projection's lag bound.
+	catchUp := func() time.Duration {
+		start := time.Now()
+		if err := env.rec.Sync(context.Background()); err != nil {
+			t.Fatalf("Sync: %v", err)
+		}
+		return time.Since(start)
+	}
+	catchUp()
 	var nA, nP int
-	var tA, tP time.Duration
+	var tA, tP, tSync time.Duration
 	var latA, latP []time.Duration
 	before := env.rec.Stats()
 	for r := 0; r < rounds; r++ {
 		n, d, l := measure(env.audited, each)
-		nA, tA, latA = nA+n, tA+d, append(latA, l...)
-		t.Logf("round %d audited: %.0f req/s", r, float64(n)/d.Seconds())
+		s := catchUp()
+		nA, tA, tSync, latA = nA+n, tA+d, tSync+s, append(latA, l...)
+		t.Logf("round %d audited: %.0f req/s burst, %.0f sustained (catch-up %v)", r, float64(n)/d.Seconds(), float64(n)/(d+s).Seconds(), s.Round(time.Millisecond))
 		n, d, l = measure(env.plain, each)
 		nP, tP, latP = nP+n, tP+d, append(latP, l...)
 		t.Logf("round %d no-op:   %.0f req/s", r, float64(n)/d.Seconds())
 	}
 	after := env.rec.Stats()
-	rateA, rateP := float64(nA)/tA.Seconds(), float64(nP)/tP.Seconds()
+	burst, rateA, rateP := float64(nA)/tA.Seconds(), float64(nA)/(tA+tSync).Seconds(), float64(nP)/tP.Seconds()
 	ratio := rateA / rateP
 	pct := func(l []time.Duration, p int) time.Duration {
 		slices.Sort(l)
 		return l[min(len(l)-1, len(l)*p/100)]
 	}
 	batch := float64(after.Requests-before.Requests) / float64(max(1, after.Commits-before.Commits))
-	t.Logf("audited %.0f req/s (p50 %v, p99 %v, %.1f requests per group commit); no-op %.0f req/s (p50 %v, p99 %v); ratio %.2f",
-		rateA, pct(latA, 50), pct(latA, 99), batch, rateP, pct(latP, 50), pct(latP, 99), ratio)
+	t.Logf("audited %.0f req/s sustained, %.0f burst (p50 %v, p99 %v, %.1f requests per group commit); no-op %.0f req/s (p50 %v, p99 %v); ratio %.2f sustained, %.2f burst",
+		rateA, burst, pct(latA, 50), pct(latA, 99), batch, rateP, pct(latP, 50), pct(latP, 99), ratio, burst/rateP)
 	if ratio < 0.70 {
 		t.Errorf("read throughput with auditing is %.0f%% of the no-op recorder's, want at least 70%%", 100*ratio)
 	}

@@ -40,9 +40,10 @@ func (r *Recorder) buildEvents(batch []*request, unitErrs []error) (writes []sto
 	return writes, nil
 }
 
-// appendEvents stores the events as AuditEvents with the next sequence
-// numbers and appends them to the log, inside the commit's transaction. It
-// returns the head the log will have once the transaction commits.
+// appendEvents appends the events to the log with the next sequence numbers,
+// inside the commit's transaction; their AuditEvent resources follow later
+// (projection.go). It returns the head the log will have once the
+// transaction commits.
 func (r *Recorder) appendEvents(ctx context.Context, tx store.Tx, events []store.Write) (head, error) {
 	if len(events) == 0 {
 		return r.head, nil
@@ -53,15 +54,12 @@ func (r *Recorder) appendEvents(ctx context.Context, tx store.Tx, events []store
 	var hashes []store.LogHash
 	for i, w := range events {
 		seq := r.head.size + int64(i)
-		if err := tx.Put(w); err != nil {
-			return head{}, fmt.Errorf("store AuditEvent of record %d: %w", seq, err)
-		}
 		leaf := tlog.RecordHash(w.Resource.Body)
 		stored, err := tree.appendLeaf(seq, leaf)
 		if err != nil {
 			return head{}, err
 		}
-		entries = append(entries, store.LogEntry{Seq: seq, ResourceID: w.Resource.ID, Hash: leaf[:]})
+		entries = append(entries, store.LogEntry{Seq: seq, ResourceID: w.Resource.ID, Hash: leaf[:], Body: w.Resource.Body})
 		hashes = append(hashes, stored...)
 	}
 	if err := tx.AppendLog(entries, hashes); err != nil {
@@ -88,11 +86,5 @@ func (r *Recorder) render(e *Event, now time.Time) (store.Write, error) {
 	if err != nil {
 		return store.Write{}, fmt.Errorf("encode AuditEvent: %w", err)
 	}
-	w := store.Write{Resource: store.Resource{Type: auditType, ID: id, VersionID: 1, LastUpdated: now, Body: body}}
-	if r.opts.Index != nil {
-		if w.Index, w.Sort, err = r.opts.Index(auditType, doc); err != nil {
-			return store.Write{}, fmt.Errorf("index AuditEvent: %w", err)
-		}
-	}
-	return w, nil
+	return store.Write{Resource: store.Resource{Type: auditType, ID: id, VersionID: 1, LastUpdated: now, Body: body}}, nil
 }

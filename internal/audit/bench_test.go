@@ -59,3 +59,38 @@ func BenchmarkRecordParallel(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkProjection measures how fast the sequencer writes the AuditEvent
+// resources of records already in the log (projection.go): the catch-up
+// after a burst. One op is one record.
+func BenchmarkProjection(b *testing.B) {
+	var types []string
+	for _, ti := range fhir.Types() {
+		types = append(types, ti.Name)
+	}
+	reg, _ := search.NewRegistry(types)
+	st, err := sqlite.Open(filepath.Join(b.TempDir(), "ehr.db"), sqlite.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	r := startRecorder(b, st, Options{Index: reg.Extract, MaxProjectionLag: 1 << 40})
+	ev := readEvent(0)
+	ev.Agent.Address, ev.Agent.JTI, ev.Agent.ClientID = "10.0.0.7", "jti-1", "front-desk"
+	events := make([]Event, 100)
+	for i := range events {
+		events[i] = ev
+	}
+	for n := 0; n < b.N; n += len(events) {
+		if err := r.Record(context.Background(), events[:min(len(events), b.N-n)]...); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	if err := r.Sync(context.Background()); err != nil {
+		b.Fatal(err)
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "records/s")
+}

@@ -7,8 +7,6 @@ import (
 	"time"
 
 	"golang.org/x/mod/sumdb/note"
-
-	"github.com/clinic/ehr/internal/search"
 )
 
 // Options configure a Recorder. The zero value works: no checkpoints, no
@@ -22,9 +20,14 @@ type Options struct {
 	MaxBatchWeight int
 	// Index extracts search index entries and sort values from an AuditEvent;
 	// nil stores AuditEvents without index entries.
-	Index func(resourceType string, doc map[string]any) ([]search.IndexEntry, map[string]any, error)
-	Now   func() time.Time // clock; default time.Now
-	NewID func() string    // AuditEvent ids; default 22 random URL-safe characters
+	Index IndexFunc
+	// MaxProjectionLag is how many records may wait for their AuditEvent
+	// resource (projection.go) while requests keep the sequencer busy; past
+	// it, every group commit is followed by a projection commit. It bounds
+	// how long Sync can take after a burst. Default 10,000.
+	MaxProjectionLag int64
+	Now              func() time.Time // clock; default time.Now
+	NewID            func() string    // AuditEvent ids; default 22 random URL-safe characters
 
 	CommitTimeout   time.Duration       // bound on one group commit; default 10s
 	CheckpointEvery time.Duration       // with a Signer; default 1 minute
@@ -36,10 +39,11 @@ type Options struct {
 }
 
 const (
-	defaultMaxBatch        = 256
-	defaultMaxBatchWeight  = 4096
-	defaultCommitTimeout   = 10 * time.Second
-	defaultCheckpointEvery = time.Minute
+	defaultMaxBatch         = 256
+	defaultMaxBatchWeight   = 4096
+	defaultCommitTimeout    = 10 * time.Second
+	defaultCheckpointEvery  = time.Minute
+	defaultMaxProjectionLag = 10_000
 )
 
 func (o Options) withDefaults() Options {
@@ -60,6 +64,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.CheckpointEvery <= 0 {
 		o.CheckpointEvery = defaultCheckpointEvery
+	}
+	if o.MaxProjectionLag <= 0 {
+		o.MaxProjectionLag = defaultMaxProjectionLag
 	}
 	if o.Logger == nil {
 		o.Logger = slog.Default()
@@ -82,4 +89,5 @@ type Stats struct {
 	Requests  int64   // requests committed
 	Events    int64   // AuditEvents committed
 	MeanBatch float64 // requests per successful commit
+	Projected int64   // records whose AuditEvent resource is written (all but the lag)
 }

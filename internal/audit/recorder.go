@@ -23,16 +23,24 @@ type Recorder struct {
 	opts Options
 	base context.Context // detached from every caller: see commitOnce
 
-	mu     sync.Mutex
-	queue  []*request
-	closed bool
+	mu      sync.Mutex
+	queue   []*request
+	waiters []*syncWaiter // Sync calls waiting for the projection
+	closed  bool
 	wake   chan struct{} // one pending signal that the queue grew or closed
 	done   chan struct{} // closed when the sequencer has exited
 
-	// head, headOK and signedSize belong to the sequencer goroutine.
+	// head, headOK, signedSize, projOK and projRetry belong to the
+	// sequencer goroutine.
 	head       head
 	headOK     bool
 	signedSize int64 // size of the last checkpoint signed
+	projOK     bool      // projected is known
+	projRetry  time.Time // after a failed projection, when to try again unasked
+
+	// projected counts the records from the start of the log whose
+	// AuditEvent resource is written; the sequencer alone advances it.
+	projected atomic.Int64
 
 	statsMu sync.Mutex
 	stats   Stats
@@ -58,6 +66,10 @@ func NewRecorder(ctx context.Context, st store.Store, opts Options) (*Recorder, 
 	if err != nil {
 		return nil, fmt.Errorf("start audit recorder: %w", err)
 	}
+	done, err := projectedPrefix(ctx, st, h.size)
+	if err != nil {
+		return nil, fmt.Errorf("start audit recorder: %w", err)
+	}
 	r := &Recorder{
 		st:     st,
 		opts:   opts.withDefaults(),
@@ -66,7 +78,9 @@ func NewRecorder(ctx context.Context, st store.Store, opts Options) (*Recorder, 
 		done:   make(chan struct{}),
 		head:   h,
 		headOK: true,
+		projOK: true,
 	}
+	r.projected.Store(done)
 	r.signCheckpoint()
 	go r.run()
 	return r, nil
@@ -97,8 +111,8 @@ func (r *Recorder) Do(ctx context.Context, unit func(store.Tx) error, build func
 
 // Record commits events that describe no write: reads, refusals, failures.
 //
-// The AuditEvents are rendered and indexed here, in the caller's goroutine,
-// so that the single sequencer only assigns numbers, hashes and writes.
+// The AuditEvents are rendered here, in the caller's goroutine, so that the
+// single sequencer only assigns numbers, hashes and writes.
 func (r *Recorder) Record(ctx context.Context, events ...Event) error {
 	now := r.opts.Now().UTC().Truncate(time.Millisecond)
 	pre := make([]store.Write, 0, len(events))
@@ -179,6 +193,7 @@ func (r *Recorder) Stats() Stats {
 	if s.Commits > 0 {
 		s.MeanBatch = float64(s.Requests) / float64(s.Commits)
 	}
+	s.Projected = r.projected.Load()
 	return s
 }
 

@@ -11,8 +11,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/clinic/ehr/internal/search"
+	"golang.org/x/mod/sumdb/tlog"
+
 	"github.com/clinic/ehr/internal/store"
+	"github.com/clinic/ehr/internal/store/sqlite"
 )
 
 func TestRecordConcurrent(t *testing.T) {
@@ -86,6 +88,9 @@ func TestDoRecordsTheUnitOutcome(t *testing.T) {
 			_, err = st.Read(context.Background(), "Patient", "p1")
 			if got := err == nil; got != tt.wantPatient {
 				t.Errorf("patient stored = %v (err %v), want %v", got, err, tt.wantPatient)
+			}
+			if err := r.Sync(context.Background()); err != nil {
+				t.Fatalf("Sync: %v", err)
 			}
 			if got := storedOutcome(t, st, "ae-0"); got != tt.wantOutcome {
 				t.Errorf("AuditEvent outcome = %q, want %q", got, tt.wantOutcome)
@@ -165,27 +170,27 @@ func storedOutcome(t *testing.T, st store.Store, id string) string {
 // When the commit fails every waiter of the batch gets ErrUnavailable, no
 // unit's write survives, and the log continues without a gap afterwards.
 func TestCommitFailure(t *testing.T) {
+	// A stray tree hash where record 3's must go makes every append fail
+	// inside finish, until it is removed.
+	strayHash := tlog.StoredHashIndex(0, 3)
 	tests := []struct {
-		name  string
-		fail  func(st store.Store, failIndex *atomic.Bool)
-		heals bool
+		name string
+		fail func(t *testing.T, st *sqlite.Store)
+		heal func(t *testing.T, st *sqlite.Store) // nil: stays broken
 	}{
-		{name: "finish cannot write", fail: func(_ store.Store, f *atomic.Bool) { f.Store(true) }, heals: true},
-		{name: "store closed", fail: func(st store.Store, _ *atomic.Bool) { _ = st.Close() }},
+		{name: "finish cannot write",
+			fail: func(t *testing.T, st *sqlite.Store) {
+				exec(t, st, `INSERT INTO audit_hash (idx, hash) VALUES (?, zeroblob(32))`, strayHash)
+			},
+			heal: func(t *testing.T, st *sqlite.Store) { exec(t, st, `DELETE FROM audit_hash WHERE idx = ?`, strayHash) }},
+		{name: "store closed", fail: func(_ *testing.T, st *sqlite.Store) { _ = st.Close() }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			st := openStore(t)
-			var failIndex atomic.Bool
-			index := func(string, map[string]any) ([]search.IndexEntry, map[string]any, error) {
-				if failIndex.Load() {
-					return nil, nil, errors.New("index broken")
-				}
-				return nil, nil, nil
-			}
-			r := startRecorder(t, st, Options{Index: index})
+			r := startRecorder(t, st, Options{})
 			record(t, r, 3)
-			tt.fail(st, &failIndex)
+			tt.fail(t, st)
 
 			const n = 20
 			var wg sync.WaitGroup
@@ -207,13 +212,13 @@ func TestCommitFailure(t *testing.T) {
 			if s := r.Stats(); s.Failures == 0 {
 				t.Errorf("stats show no failure: %+v", s)
 			}
-			if !tt.heals {
+			if tt.heal == nil {
 				return
 			}
 			if _, err := st.Read(context.Background(), "Patient", "wa"); !errors.Is(err, store.ErrNotFound) {
 				t.Errorf("a failed batch's write survived: %v", err)
 			}
-			failIndex.Store(false)
+			tt.heal(t, st)
 			record(t, r, 1)
 			checkContiguous(t, st, 4)
 			mustVerify(t, st)

@@ -23,28 +23,64 @@ import (
 const maxConflictRetries = 16
 
 // run is the sequencer: it takes whatever queued while the previous commit
-// ran (up to MaxBatch requests and MaxBatchWeight) and commits it as one batch.
+// ran (up to MaxBatch requests and MaxBatchWeight) and commits it as one
+// batch. Between batches, and whenever it has nothing else to do, it writes
+// the records' AuditEvent resources (projection.go).
 func (r *Recorder) run() {
 	defer close(r.done)
+	defer r.failWaiters()
 	tick := time.NewTicker(r.opts.CheckpointEvery)
 	defer tick.Stop()
+	idle := time.NewTimer(time.Hour)
+	defer idle.Stop()
+	var busy time.Time // when the last batch was committed
 	for {
 		batch, closed := r.take()
 		if len(batch) > 0 {
 			r.commit(batch)
+			busy = time.Now()
+			if r.projectionDue(false) {
+				r.projectStep()
+			}
 			continue
 		}
 		if closed {
+			if r.projectionDue(true) { // drain the projection before stopping
+				r.projectStep()
+				continue
+			}
 			r.signCheckpoint()
 			return
 		}
+		if r.projectionDue(false) {
+			r.projectStep()
+			continue
+		}
+		// Project the lag only once no request has come for idleGrace: a
+		// queue that is empty for a moment between two commits is not idle.
+		wait := time.Hour
+		if r.projectionDue(true) {
+			if wait = idleGrace - time.Since(busy); wait <= 0 {
+				r.projectStep()
+				continue
+			}
+		}
+		idle.Reset(wait)
 		select {
 		case <-r.wake:
+		case <-idle.C:
+			if r.projectionDue(true) {
+				r.projectStep()
+			}
 		case <-tick.C:
 			r.signCheckpoint()
 		}
 	}
 }
+
+// idleGrace is how long the sequencer waits without requests before it
+// spends its time on the projection.
+const idleGrace = 20 * time.Millisecond
 
 func (r *Recorder) take() ([]*request, bool) {
 	r.mu.Lock()

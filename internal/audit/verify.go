@@ -26,7 +26,10 @@ func (r *Report) OK() bool { return r.FirstBad < 0 }
 const verifyPage = 512
 
 // Verify recomputes the whole log from the AuditEvent bodies: every leaf hash,
-// the contiguity of sequence numbers and every stored tree hash. With a
+// the contiguity of sequence numbers and every stored tree hash, and checks
+// that each AuditEvent resource served is its record's body. Records at the
+// end of the log may not have their AuditEvent resource yet (projection.go);
+// one missing before a projected record was deleted. With a
 // checkpoint it also checks the checkpoint's signature and that the log still
 // has the checkpoint's root at the checkpoint's size, which catches a history
 // rewritten consistently (hashes recomputed) or truncated. The error is for
@@ -66,6 +69,10 @@ type scan struct {
 	cp   *Tree
 	tree *overlay // recomputed hashes, pruned to the frontier
 	rep  *Report
+	// unprojected lists the records seen without their AuditEvent since
+	// the last one seen with it (no bodies): fine at the tail, tampering
+	// before a record that has one.
+	unprojected []store.LogEntry
 }
 
 func (v *scan) bad(seq int64, problem string) *Report {
@@ -132,36 +139,17 @@ func (v *scan) readHashes(idx []int64) (map[int64][]byte, error) {
 	return out, nil
 }
 
-// record checks one log entry: its AuditEvent, its leaf hash and the tree
-// hashes its append stored.
+// record checks one log entry: its body, its AuditEvent, its leaf hash and
+// the tree hashes its append stored.
 func (v *scan) record(n int64, e store.LogEntry, stored map[int64][]byte) error {
-	// The current version is what reads, searches and accountings serve; a
-	// backend may also keep a copy as version 1 (MongoDB's history). Both
-	// must be the record.
-	res, err := v.st.Read(v.ctx, "AuditEvent", e.ResourceID)
-	if errors.Is(err, store.ErrNotFound) || (err == nil && res.Deleted) {
-		v.bad(n, "AuditEvent of the record is missing")
-		return nil
+	body, err := v.servedBody(n, e)
+	if err != nil || !v.rep.OK() {
+		return err
 	}
-	if err != nil {
-		return fmt.Errorf("verify: read AuditEvent of record %d: %w", n, err)
-	}
-	if res.VersionID != 1 {
-		v.bad(n, fmt.Sprintf("record altered: its AuditEvent has version %d, records are never updated", res.VersionID))
-		return nil
-	}
-	leaf := tlog.RecordHash(res.Body)
+	leaf := tlog.RecordHash(body)
 	if !bytes.Equal(e.Hash, leaf[:]) {
 		v.bad(n, "record altered: its body no longer matches its leaf hash")
 		return nil
-	}
-	first, err := v.st.ReadVersion(v.ctx, "AuditEvent", e.ResourceID, 1)
-	if errors.Is(err, store.ErrNotFound) || (err == nil && !bytes.Equal(first.Body, res.Body)) {
-		v.bad(n, "record altered: its stored copies differ")
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("verify: read AuditEvent of record %d: %w", n, err)
 	}
 	hashes, err := v.tree.appendLeaf(n, leaf)
 	if err != nil {
@@ -183,6 +171,73 @@ func (v *scan) record(n int64, e store.LogEntry, stored map[int64][]byte) error 
 	}
 	v.tree.prune(n + 1)
 	return v.checkRoot(n + 1)
+}
+
+// servedBody returns the record's body after checking that every stored copy
+// of it agrees: the log's (entries stored before the log kept bodies have
+// none), the current AuditEvent that reads, searches and accountings serve,
+// and version 1 (MongoDB's history keeps a second copy).
+func (v *scan) servedBody(n int64, e store.LogEntry) ([]byte, error) {
+	res, err := v.served(n, e.ResourceID)
+	if err != nil || !v.rep.OK() {
+		return nil, err
+	}
+	if res == nil {
+		if e.Body == nil {
+			v.bad(n, "AuditEvent of the record is missing")
+			return nil, nil
+		}
+		v.unprojected = append(v.unprojected, store.LogEntry{Seq: n, ResourceID: e.ResourceID, Hash: e.Hash})
+		return e.Body, nil
+	}
+	// Records are projected in order (projection.go), so the records seen
+	// without their AuditEvent must have it now: the projection ran while
+	// this scan read, or someone deleted them.
+	for _, u := range v.unprojected {
+		late, err := v.served(u.Seq, u.ResourceID)
+		if err != nil || !v.rep.OK() {
+			return nil, err
+		}
+		if late == nil {
+			v.bad(u.Seq, "AuditEvent of the record is missing")
+			return nil, nil
+		}
+		if leaf := tlog.RecordHash(late.Body); !bytes.Equal(leaf[:], u.Hash) {
+			v.bad(u.Seq, "record altered: its AuditEvent differs from the log's copy")
+			return nil, nil
+		}
+	}
+	v.unprojected = v.unprojected[:0]
+	if e.Body != nil && !bytes.Equal(e.Body, res.Body) {
+		v.bad(n, "record altered: its AuditEvent differs from the log's copy")
+		return nil, nil
+	}
+	return res.Body, nil
+}
+
+// served reads the AuditEvent of record n and checks its version 1 against
+// it. It returns nil when there is none.
+func (v *scan) served(n int64, rid string) (*store.Resource, error) {
+	res, err := v.st.Read(v.ctx, "AuditEvent", rid)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && res.Deleted) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("verify: read AuditEvent of record %d: %w", n, err)
+	}
+	if res.VersionID != 1 {
+		v.bad(n, fmt.Sprintf("record altered: its AuditEvent has version %d, records are never updated", res.VersionID))
+		return nil, nil
+	}
+	first, err := v.st.ReadVersion(v.ctx, "AuditEvent", rid, 1)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && !bytes.Equal(first.Body, res.Body)) {
+		v.bad(n, "record altered: its stored copies differ")
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("verify: read AuditEvent of record %d: %w", n, err)
+	}
+	return res, nil
 }
 
 func indexesOf(hashes []store.LogHash) []int64 {

@@ -37,6 +37,7 @@ type mongoLogDoc struct {
 	Seq  int64  `bson:"_id"`
 	RID  string `bson:"rid"`
 	Hash []byte `bson:"hash"`
+	Body []byte `bson:"body,omitempty"`
 }
 
 // mongoHashDoc is a document of audit_hash.
@@ -105,8 +106,8 @@ func mongoSetLogHash(t *testing.T, st *mongo.Store, seq int64, hash []byte) {
 		bson.D{{Key: "$set", Value: bson.D{{Key: "hash", Value: hash}}}})
 }
 
-// mongoSetBody rewrites the stored body of the AuditEvent of record seq, in
-// history (which Verify reads) and in resources.
+// mongoSetBody rewrites every stored copy of the body of record seq: the
+// log's, and its AuditEvent's in history and in resources.
 func mongoSetBody(t *testing.T, st *mongo.Store, seq int64, edit func([]byte) []byte) {
 	t.Helper()
 	ctx := context.Background()
@@ -121,6 +122,7 @@ func mongoSetBody(t *testing.T, st *mongo.Store, seq int64, edit func([]byte) []
 	set := bson.D{{Key: "$set", Value: bson.D{{Key: "body", Value: edit(doc.Body)}}}}
 	mongoUpdate(t, st, mongoColHistory, filter, set)
 	mongoUpdate(t, st, mongoColResources, mongoAuditEvent(rid), set)
+	mongoUpdate(t, st, mongoColAuditLog, bson.D{{Key: "_id", Value: seq}}, set)
 }
 
 // mongoDeleteAuditEvent removes the AuditEvent of record seq entirely.
@@ -142,7 +144,7 @@ func mongoSwapLogEntries(t *testing.T, st *mongo.Store, i, j int64) {
 	t.Helper()
 	ei, ej := mongoLogEntry(t, st, i), mongoLogEntry(t, st, j)
 	set := func(e mongoLogDoc) bson.D {
-		return bson.D{{Key: "$set", Value: bson.D{{Key: "rid", Value: e.RID}, {Key: "hash", Value: e.Hash}}}}
+		return bson.D{{Key: "$set", Value: bson.D{{Key: "rid", Value: e.RID}, {Key: "hash", Value: e.Hash}, {Key: "body", Value: e.Body}}}}
 	}
 	mongoUpdate(t, st, mongoColAuditLog, bson.D{{Key: "_id", Value: i}}, set(ej))
 	mongoUpdate(t, st, mongoColAuditLog, bson.D{{Key: "_id", Value: j}}, set(ei))
@@ -169,7 +171,7 @@ func mongoInsertLogEntry(t *testing.T, st *mongo.Store, seq int64) {
 	}
 	mongoDelete(t, st, mongoColAuditLog, bson.D{{Key: "_id", Value: bson.D{{Key: "$gte", Value: seq}}}})
 	first := mongoLogEntry(t, st, 0)
-	docs := []any{mongoLogDoc{Seq: seq, RID: first.RID, Hash: first.Hash}}
+	docs := []any{mongoLogDoc{Seq: seq, RID: first.RID, Hash: first.Hash, Body: first.Body}}
 	for _, d := range tail {
 		d.Seq++
 		docs = append(docs, d)
@@ -260,6 +262,11 @@ func TestVerifyFindsTamperingMongo(t *testing.T) {
 			}
 			mongoUpdate(t, st, mongoColResources, mongoAuditEvent(rid), bson.D{{Key: "$set", Value: bson.D{{Key: "body", Value: flipByte(doc.Body)}}}})
 		}, 8},
+		{"log copy altered, AuditEvent intact", func(t *testing.T, st *mongo.Store) {
+			body := mongoLogEntry(t, st, 9).Body
+			mongoUpdate(t, st, mongoColAuditLog, bson.D{{Key: "_id", Value: int64(9)}},
+				bson.D{{Key: "$set", Value: bson.D{{Key: "body", Value: flipByte(body)}}}})
+		}, 9},
 		{"body altered and its leaf hash updated", func(t *testing.T, st *mongo.Store) {
 			mongoSetBody(t, st, 6, flipByte)
 			leaf := leafOf(t, st, 6)

@@ -33,17 +33,32 @@ func logRow(t *testing.T, st storeWithDB, seq int64) (rid string, hash []byte) {
 	return rid, hash
 }
 
-// setBody rewrites the stored body of the AuditEvent of record seq.
+// setBody rewrites both stored copies of the body of record seq: the log's
+// and its AuditEvent's.
 func setBody(t *testing.T, st storeWithDB, seq int64, edit func([]byte) []byte) {
 	t.Helper()
+	body := edit(logBody(t, st, seq))
 	rid, _ := logRow(t, st, seq)
-	var body []byte
-	// An AuditEvent never gets a second version: its only body is in resource.
-	if err := st.DB().QueryRow(`SELECT body FROM resource WHERE type = 'AuditEvent' AND id = ? AND vid = 1`, rid).Scan(&body); err != nil {
-		t.Fatalf("read body of %s: %v", rid, err)
-	}
-	body = edit(body)
+	exec(t, st, `UPDATE audit_log SET body = ? WHERE seq = ?`, body, seq)
 	exec(t, st, `UPDATE resource SET body = ? WHERE type = 'AuditEvent' AND id = ?`, body, rid)
+}
+
+func logBody(t *testing.T, st storeWithDB, seq int64) []byte {
+	t.Helper()
+	var body []byte
+	if err := st.DB().QueryRow(`SELECT body FROM audit_log WHERE seq = ?`, seq).Scan(&body); err != nil {
+		t.Fatalf("read log body %d: %v", seq, err)
+	}
+	return body
+}
+
+// unproject deletes the AuditEvents of records seq… as if the server had
+// stopped before writing them (projection.go).
+func unproject(t *testing.T, st storeWithDB, seq int64) {
+	t.Helper()
+	const ids = `SELECT rid FROM audit_log WHERE seq >= ?`
+	exec(t, st, `DELETE FROM idx WHERE res IN (SELECT rowid FROM resource WHERE type = 'AuditEvent' AND id IN (`+ids+`))`, seq)
+	exec(t, st, `DELETE FROM resource WHERE type = 'AuditEvent' AND id IN (`+ids+`)`, seq)
 }
 
 func flipByte(body []byte) []byte {
@@ -55,8 +70,9 @@ func swapRows(t *testing.T, st storeWithDB, i, j int64) {
 	t.Helper()
 	ridI, hashI := logRow(t, st, i)
 	ridJ, hashJ := logRow(t, st, j)
-	exec(t, st, `UPDATE audit_log SET rid = ?, hash = ? WHERE seq = ?`, ridJ, hashJ, i)
-	exec(t, st, `UPDATE audit_log SET rid = ?, hash = ? WHERE seq = ?`, ridI, hashI, j)
+	bodyI, bodyJ := logBody(t, st, i), logBody(t, st, j)
+	exec(t, st, `UPDATE audit_log SET rid = ?, hash = ?, body = ? WHERE seq = ?`, ridJ, hashJ, bodyJ, i)
+	exec(t, st, `UPDATE audit_log SET rid = ?, hash = ?, body = ? WHERE seq = ?`, ridI, hashI, bodyI, j)
 }
 
 // insertRow shifts records seq… up by one and replays record 0 at seq.
@@ -64,7 +80,7 @@ func insertRow(t *testing.T, st storeWithDB, seq int64) {
 	t.Helper()
 	exec(t, st, `UPDATE audit_log SET seq = -seq - 1 WHERE seq >= ?`, seq) // negative: no key clash
 	exec(t, st, `UPDATE audit_log SET seq = -seq WHERE seq < 0`)
-	exec(t, st, `INSERT INTO audit_log (seq, rid, hash) SELECT ?, rid, hash FROM audit_log WHERE seq = 0`, seq)
+	exec(t, st, `INSERT INTO audit_log (seq, rid, hash, body) SELECT ?, rid, hash, body FROM audit_log WHERE seq = 0`, seq)
 }
 
 // truncate removes records from seq on, with the tree hashes they stored.
@@ -120,6 +136,23 @@ func newTamperLog(t *testing.T) storeWithDB {
 func TestVerifyFindsTampering(t *testing.T) {
 	runTamperCases(t, newTamperLog, []tamperCase[storeWithDB]{
 		{"body byte altered", func(t *testing.T, st storeWithDB) { setBody(t, st, 7, flipByte) }, 7},
+		{"AuditEvent altered, log copy intact", func(t *testing.T, st storeWithDB) {
+			rid, _ := logRow(t, st, 8)
+			exec(t, st, `UPDATE resource SET body = ? WHERE type = 'AuditEvent' AND id = ?`, flipByte(logBody(t, st, 8)), rid)
+		}, 8},
+		{"log copy altered, AuditEvent intact", func(t *testing.T, st storeWithDB) {
+			exec(t, st, `UPDATE audit_log SET body = ? WHERE seq = 9`, flipByte(logBody(t, st, 9)))
+		}, 9},
+		{"records not yet projected", func(t *testing.T, st storeWithDB) { unproject(t, st, 16) }, -1},
+		{"log copy of a record not yet projected altered", func(t *testing.T, st storeWithDB) {
+			unproject(t, st, 16)
+			exec(t, st, `UPDATE audit_log SET body = ? WHERE seq = 17`, flipByte(logBody(t, st, 17)))
+		}, 17},
+		{"AuditEvent deleted before one that is projected", func(t *testing.T, st storeWithDB) {
+			unproject(t, st, 16)
+			rid, _ := logRow(t, st, 12)
+			exec(t, st, `DELETE FROM resource WHERE type = 'AuditEvent' AND id = ?`, rid)
+		}, 12},
 		{"body altered and its leaf hash updated", func(t *testing.T, st storeWithDB) {
 			setBody(t, st, 6, flipByte)
 			leaf := leafOf(t, st, 6)

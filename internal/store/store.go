@@ -48,6 +48,10 @@ type LogEntry struct {
 	Seq        int64  // contiguous, 0-based
 	ResourceID string // the AuditEvent resource that holds the record
 	Hash       []byte // leaf hash
+	// Body is the AuditEvent as hashed. The log keeps it so that the record
+	// is durable before the AuditEvent resource (its searchable projection)
+	// is written; entries stored before the log kept bodies have none.
+	Body []byte
 }
 
 // LogHash is one stored hash of the Merkle tree, at tlog's storage index.

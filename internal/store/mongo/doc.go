@@ -21,7 +21,7 @@
 // Collection "history" holds every version, deletion markers included:
 // {_id: "Type/id/vid", type, id, vid, updated, deleted, body}.
 //
-// The audit log lives in "audit_log" ({_id: seq, rid, hash}) and the Merkle
+// The audit log lives in "audit_log" ({_id: seq, rid, hash, body}) and the Merkle
 // tree hashes in "audit_hash" ({_id: storage index, hash}). Both use _id so
 // that a sequence number or storage index can be taken only once.
 //

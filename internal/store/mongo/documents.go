@@ -54,6 +54,7 @@ type logDoc struct {
 	Seq  int64  `bson:"_id"`
 	RID  string `bson:"rid"`
 	Hash []byte `bson:"hash"`
+	Body []byte `bson:"body,omitempty"` // the AuditEvent as hashed; absent on older entries
 }
 
 // hashDoc is one stored Merkle tree hash; _id is its storage index.

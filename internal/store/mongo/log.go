@@ -48,7 +48,7 @@ func (s *Store) LogEntries(ctx context.Context, from, to int64) ([]store.LogEntr
 	}
 	out := make([]store.LogEntry, len(docs))
 	for i, d := range docs {
-		out[i] = store.LogEntry{Seq: d.Seq, ResourceID: d.RID, Hash: d.Hash}
+		out[i] = store.LogEntry{Seq: d.Seq, ResourceID: d.RID, Hash: d.Hash, Body: d.Body}
 	}
 	return out, nil
 }

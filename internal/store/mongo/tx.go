@@ -103,7 +103,7 @@ func (t *tx) AppendLog(entries []store.LogEntry, hashes []store.LogHash) error {
 		}
 	}
 	for _, e := range entries {
-		t.entries = append(t.entries, logDoc{Seq: e.Seq, RID: e.ResourceID, Hash: e.Hash})
+		t.entries = append(t.entries, logDoc{Seq: e.Seq, RID: e.ResourceID, Hash: e.Hash, Body: e.Body})
 	}
 	for _, h := range hashes {
 		t.hashes = append(t.hashes, hashDoc{Index: h.Index, Hash: h.Hash})

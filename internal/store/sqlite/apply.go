@@ -133,9 +133,9 @@ func (c *commit) applyLog(entries []store.LogEntry, hashes []store.LogHash) erro
 			return conflict("append log at %d: log has %d entries", entries[0].Seq, n)
 		}
 	}
-	rows := make([]any, 0, 3*len(entries))
+	rows := make([]any, 0, logInsert.cols*len(entries))
 	for _, e := range entries {
-		rows = append(rows, e.Seq, e.ResourceID, e.Hash)
+		rows = append(rows, e.Seq, e.ResourceID, e.Hash, e.Body)
 	}
 	if err := c.insertRows("append log", &c.ws.insertLog, logInsert.cols, rows); err != nil {
 		return err

@@ -30,7 +30,7 @@ func (s *Store) LogEntries(ctx context.Context, from, to int64) ([]store.LogEntr
 	var out []store.LogEntry
 	for rows.Next() {
 		var e store.LogEntry
-		if err := rows.Scan(&e.Seq, &e.ResourceID, &e.Hash); err != nil {
+		if err := rows.Scan(&e.Seq, &e.ResourceID, &e.Hash, &e.Body); err != nil {
 			return nil, unavailable(op, err)
 		}
 		out = append(out, e)

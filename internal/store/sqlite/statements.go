@@ -27,7 +27,7 @@ const (
 	sqlArchive     = `INSERT INTO history (type, id, vid, updated, deleted, body) SELECT type, id, vid, updated, deleted, body FROM resource WHERE rowid = ?`
 	sqlDeleteIndex = `DELETE FROM idx WHERE res = ?`
 	sqlLogSize     = `SELECT COALESCE(MAX(seq) + 1, 0) FROM audit_log`
-	sqlLogEntries  = `SELECT seq, rid, hash FROM audit_log WHERE seq >= ? AND seq < ? ORDER BY seq`
+	sqlLogEntries  = `SELECT seq, rid, hash, body FROM audit_log WHERE seq >= ? AND seq < ? ORDER BY seq`
 	sqlLogHash     = `SELECT hash FROM audit_hash WHERE idx = ?`
 )
 
@@ -38,7 +38,7 @@ var rowChunks = []int{64, 16, 4, 1}
 
 var (
 	idxInsert  = multiInsert{head: `INSERT INTO idx (res, p, n, s, c, t, lo, hi, u, us, clo, chi, cu) VALUES `, cols: 13}
-	logInsert  = multiInsert{head: `INSERT INTO audit_log (seq, rid, hash) VALUES `, cols: 3}
+	logInsert  = multiInsert{head: `INSERT INTO audit_log (seq, rid, hash, body) VALUES `, cols: 4}
 	hashInsert = multiInsert{head: `INSERT INTO audit_hash (idx, hash) VALUES `, cols: 2}
 )
 
