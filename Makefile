@@ -88,8 +88,8 @@ openapi-check:
 # Load test (docs/performance.md): seeds 1,000 patients and 100,000
 # Observations, spawns bin/ehrd and runs read, create-vitals, search,
 # transaction and mixed interleaved with the ceilings, then audit on and off
-# (read, create-vitals); prints figures, ratios and targets, and writes
-# bin/bench.json. Three to six minutes on 2 cores once the seeded store is
+# (read, create-vitals) against bin/ehrd-bench (built with -tags ehrbench);
+# prints figures, ratios and targets, and writes bin/bench.json. Three to six minutes on 2 cores once the seeded store is
 # cached in bin/bench-cache (seeding: 1.5 minutes more on a quiet machine).
 # More: make bench BENCH_ARGS="--observations 1000000".
 .PHONY: bench

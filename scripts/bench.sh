@@ -11,7 +11,10 @@ cd "$(dirname "$0")/.."
 GO=${GO:-go}
 mkdir -p bin
 $GO build -o bin/ehrd ./cmd/ehrd
-$GO build -o bin/ehrload ./cmd/ehrload
+# The benchmark build (never deployed): honours EHR_BENCH_AUDIT=off, for the
+# audit phase, and lets `ehrload run --inprocess --audit off` host it.
+$GO build -tags ehrbench -o bin/ehrd-bench ./cmd/ehrd
+$GO build -tags ehrbench -o bin/ehrload ./cmd/ehrload
 
 echo "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), $($GO version | cut -d' ' -f3-)" >&2
-exec bin/ehrload bench --spawn bin/ehrd --seed-cache bin/bench-cache --json bin/bench.json "$@"
+exec bin/ehrload bench --spawn bin/ehrd --spawn-bench bin/ehrd-bench --seed-cache bin/bench-cache --json bin/bench.json "$@"

@@ -20,8 +20,9 @@ func benchCmd(ctx context.Context, args []string) error {
 	fs.IntVar(&cfg.Concurrency, "concurrency", cfg.Concurrency, "closed-loop workers")
 	fs.IntVar(&cfg.TxConcurrency, "tx-concurrency", cfg.TxConcurrency, "closed-loop workers of the transaction workload")
 	phases := fs.String("phases", strings.Join(load.BenchPhases, ","), "phases to run")
-	audit := fs.String("audit-workloads", strings.Join(cfg.AuditWorkloads, ","), "workloads of the in-process audit on/off pairs")
+	audit := fs.String("audit-workloads", strings.Join(cfg.AuditWorkloads, ","), "workloads of the audit on/off pairs")
 	fs.StringVar(&cfg.ServerBin, "spawn", cfg.ServerBin, "server binary to start")
+	fs.StringVar(&cfg.BenchBin, "spawn-bench", cfg.BenchBin, "server binary built with -tags ehrbench, started with EHR_BENCH_AUDIT=on and =off for the audit phase")
 	var env listFlag
 	fs.Var(&env, "server-env", "KEY=VALUE for the server (repeatable)")
 	fs.StringVar(&cfg.Dir, "dir", "", "work directory, kept afterwards (default: a temporary one, removed)")

@@ -46,7 +46,7 @@ func runCmd(ctx context.Context, args []string) error {
 	fs.StringVar(&o.token, "token", "", "bearer token to use instead of minting one")
 	fs.StringVar(&o.spawn, "spawn", "", "server binary to start (e.g. bin/ehrd)")
 	fs.BoolVar(&o.inprocess, "inprocess", false, "host the server in this process (profiles include it)")
-	fs.StringVar(&o.audit, "audit", "on", "with --inprocess: on, or off (a no-op auditor; writes still commit)")
+	fs.StringVar(&o.audit, "audit", "on", "with --spawn or --inprocess: on, or off (EHR_BENCH_AUDIT=off: writes still commit, no AuditEvents; the server, or this tool with --inprocess, must be built with -tags ehrbench)")
 	fs.StringVar(&o.store, "store", "", "with --spawn or --inprocess: the SQLite file (default: a fresh one in a temporary directory)")
 	fs.BoolVar(&o.seed, "seed", false, "seed first (through the engine into --store, or over HTTP with --url)")
 	fs.IntVar(&o.seedConc, "seed-concurrency", 16, "requests in flight when seeding over HTTP")
@@ -62,6 +62,16 @@ func runCmd(ctx context.Context, args []string) error {
 	}
 	if err := data.Validate(); err != nil {
 		return err
+	}
+	switch o.audit {
+	case "on":
+	case "off":
+		if o.url != "" {
+			return errors.New("run: --audit off needs --spawn or --inprocess (a running server's audit is its own)")
+		}
+		o.env = append(o.env, "EHR_BENCH_AUDIT=off")
+	default:
+		return fmt.Errorf("run: --audit %q: want on or off", o.audit)
 	}
 	base, pid, secret, stop, err := o.start(ctx, data)
 	if err != nil {
@@ -131,11 +141,7 @@ func (o *runOpts) start(ctx context.Context, data *load.Dataset) (string, int, s
 		cleanup()
 		return "", 0, "", nil, err
 	}
-	base := p.AuditOn
-	if o.audit == "off" {
-		base = p.AuditOff
-	}
-	return base, os.Getpid(), secret, func() { _ = p.Close(context.Background()); cleanup() }, nil
+	return p.URL, os.Getpid(), secret, func() { _ = p.Close(context.Background()); cleanup() }, nil
 }
 
 // measure runs the workload and prints (and writes) its figures.
@@ -163,7 +169,7 @@ func (o *runOpts) measure(ctx context.Context, data *load.Dataset, ops func(int)
 	against := "ehrd at " + o.url
 	switch {
 	case o.spawn != "":
-		against = "ehrd (spawned)"
+		against = "ehrd (spawned), audit " + o.audit
 	case o.inprocess:
 		against = "in-process, audit " + o.audit
 	}

@@ -50,6 +50,10 @@ type Config struct {
 	// the bucket size (ratelimit.go). 0: no limiting.
 	RateLimit float64
 	RateBurst int
+
+	// BenchStaticRoute serves GET /bench/static (benchstatic.go), the load
+	// tool's ceiling a. Off in production.
+	BenchStaticRoute bool
 }
 
 // Server is the HTTP front of the EHR.
@@ -124,5 +128,6 @@ func (s *Server) routes(r *gin.Engine) {
 	a.GET("/checkpoint", s.auditCall(s.checkpoint))
 	a.GET("/proof/inclusion", s.auditCall(s.inclusionProof))
 	a.GET("/proof/consistency", s.auditCall(s.consistencyProof))
+	s.benchRoutes(r) // GET /bench/static when BenchStaticRoute (benchstatic.go)
 	r.NoRoute(s.noRoute)
 }

@@ -37,6 +37,8 @@ type App struct {
 	Verifier *auth.Verifier
 	Server   *api.Server
 	Log      *slog.Logger
+
+	stopBench func() // stops a benchmark auditor (benchaudit_*.go)
 }
 
 // New builds the server. It refuses to start without a key source (unless
@@ -45,6 +47,9 @@ type App struct {
 func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error) {
 	if log == nil {
 		log = slog.Default()
+	}
+	if err := checkBenchAudit(cfg); err != nil {
+		return nil, err
 	}
 	verifier, err := newVerifier(ctx, cfg, log)
 	if err != nil {
@@ -85,11 +90,12 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error
 		return nil, fmt.Errorf("start the audit recorder: %w", err)
 	}
 	eng := engine.New(engine.Config{Store: newTimedStore(st, metrics.Registry()), Search: reg, Rules: rules.All()})
+	auditor, stopBench := benchAuditor(cfg, st, rec, log)
 	srv := api.New(api.Config{
 		Metrics:      metrics,
 		Engine:       eng,
 		Verifier:     verifier,
-		Recorder:     rec,
+		Recorder:     auditor,
 		Logger:       log,
 		BaseURL:      cfg.BaseURL,
 		MaxBodyBytes: cfg.MaxBodyBytes,
@@ -101,13 +107,15 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error
 		TrustedProxies: cfg.TrustedProxies,
 		RateLimit:      cfg.RateLimit,
 		RateBurst:      cfg.RateBurst,
+		// GET /bench/static for the load tool (EHR_BENCH_STATIC_ROUTE).
+		BenchStaticRoute: cfg.BenchStaticRoute,
 		Ready: func(r *http.Request) error {
 			ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 			defer cancel()
 			return st.Ping(ctx)
 		},
 	})
-	return &App{Store: st, Engine: eng, Recorder: rec, Verifier: verifier, Server: srv, Log: log}, nil
+	return &App{Store: st, Engine: eng, Recorder: rec, Verifier: verifier, Server: srv, Log: log, stopBench: stopBench}, nil
 }
 
 // Handler is the HTTP handler of the whole server.
@@ -116,6 +124,7 @@ func (a *App) Handler() http.Handler { return a.Server.Handler() }
 // Close flushes the audit recorder and closes storage.
 func (a *App) Close(ctx context.Context) error {
 	var errs []error
+	a.stopBench()
 	if err := a.Recorder.Close(ctx); err != nil {
 		errs = append(errs, fmt.Errorf("flush audit recorder: %w", err))
 	}

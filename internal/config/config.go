@@ -50,6 +50,10 @@ type Config struct {
 	RateLimit         float64        // EHR_RATE_LIMIT: requests per second per client; 0 turns limiting off
 	RateBurst         int            // EHR_RATE_BURST: requests a client may send at once
 	TrustedProxies    []netip.Prefix // EHR_TRUSTED_PROXIES: peers whose X-Forwarded-For is believed
+
+	// Benchmarks only (docs/performance.md, bench.go).
+	BenchStaticRoute bool   // EHR_BENCH_STATIC_ROUTE: serve GET /bench/static, the load tool's ceiling a
+	BenchAudit       string // EHR_BENCH_AUDIT: "", "on" or "off"; honoured only by binaries built with -tags ehrbench
 }
 
 // Vars lists every variable with its default and meaning, for --help and docs.
@@ -83,6 +87,8 @@ var Vars = []struct{ Name, Default, Help string }{
 	{"EHR_RATE_LIMIT", "50", "requests per second per client (token, or address without a valid token); 0 turns limiting off"},
 	{"EHR_RATE_BURST", "100", "requests a client may send in a burst above EHR_RATE_LIMIT"},
 	{"EHR_TRUSTED_PROXIES", "", "comma-separated CIDRs or addresses of reverse proxies whose X-Forwarded-For is believed"},
+	{"EHR_BENCH_STATIC_ROUTE", "false", "benchmarks: serve GET /bench/static, a fixed authenticated answer without storage or audit"},
+	{"EHR_BENCH_AUDIT", "", "benchmarks: off turns the audit trail off; refused unless ehrd was built with -tags ehrbench"},
 }
 
 // Load reads the environment, then lets flags in args override it.
@@ -140,6 +146,9 @@ func Load(args []string, getenv func(string) string) (*Config, error) {
 		return nil, fmt.Errorf("EHR_MAX_BUNDLE_ENTRIES must be a positive number of entries")
 	}
 	if err := c.loadHardening(get); err != nil {
+		return nil, err
+	}
+	if err := c.loadBench(get); err != nil {
 		return nil, err
 	}
 	if c.AuditKeyFile == "" {

@@ -38,6 +38,8 @@ func TestInvalid(t *testing.T) {
 		"negative bundle entries": {"EHR_MAX_BUNDLE_ENTRIES": "-5"},
 		"bad bool":                {"EHR_QUICKSTART": "perhaps"},
 		"half of TLS":             {"EHR_TLS_CERT": "cert.pem"},
+		"bad bench static route":  {"EHR_BENCH_STATIC_ROUTE": "perhaps"},
+		"bad bench audit":         {"EHR_BENCH_AUDIT": "none"},
 	}
 	for name, env := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -49,6 +51,31 @@ func TestInvalid(t *testing.T) {
 				if !strings.Contains(err.Error(), k) {
 					t.Errorf("error %q does not name %s", err, k)
 				}
+			}
+		})
+	}
+}
+
+func TestBenchSettings(t *testing.T) {
+	cases := []struct {
+		name        string
+		env         map[string]string
+		staticRoute bool
+		audit       string
+	}{
+		{"off by default", nil, false, ""},
+		{"static route", map[string]string{"EHR_BENCH_STATIC_ROUTE": "1"}, true, ""},
+		{"audit off", map[string]string{"EHR_BENCH_AUDIT": "off"}, false, "off"},
+		{"audit on", map[string]string{"EHR_BENCH_AUDIT": "on"}, false, "on"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			cfg, err := Load(nil, func(k string) string { return c.env[k] })
+			if err != nil {
+				t.Fatal(err)
+			}
+			if cfg.BenchStaticRoute != c.staticRoute || cfg.BenchAudit != c.audit {
+				t.Errorf("BenchStaticRoute %v, BenchAudit %q; want %v, %q", cfg.BenchStaticRoute, cfg.BenchAudit, c.staticRoute, c.audit)
 			}
 		})
 	}

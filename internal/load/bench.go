@@ -20,10 +20,10 @@ var BenchPhases = []string{"read", "create-vitals", "search", "transaction", "mi
 // Against labels: what a figure was measured against.
 const (
 	againstServer   = "ehrd"
-	againstCeilingA = "ceiling-a (GET /fhir/metadata, stand-in)"
+	againstCeilingA = "ceiling-a (GET /bench/static)"
 	againstCeilingB = "ceiling-b (store replay)"
-	againstAuditOn  = "in-process, audit on"
-	againstAuditOff = "in-process, audit off"
+	againstAuditOn  = "ehrd-bench, audit on"
+	againstAuditOff = "ehrd-bench, audit off"
 )
 
 // BenchConfig shapes a bench run.
@@ -37,6 +37,7 @@ type BenchConfig struct {
 	Phases         []string      // a subset of BenchPhases; empty: all
 	AuditWorkloads []string      // the workloads of the audit on/off comparison
 	ServerBin      string        // the server binary to spawn
+	BenchBin       string        // the server built with -tags ehrbench, for the audit on/off comparison
 	ServerEnv      []string      // extra KEY=VALUE for the server
 	Dir            string        // work directory; empty: a temporary one, removed afterwards
 	SeedCache      string        // directory keeping seeded stores between runs; empty: seed every time
@@ -49,7 +50,8 @@ type BenchConfig struct {
 func DefaultBenchConfig() BenchConfig {
 	return BenchConfig{
 		Data: DefaultDataset(), Slice: 6 * time.Second, Warmup: time.Second, Rounds: 2,
-		Concurrency: 64, TxConcurrency: 16, AuditWorkloads: []string{"read", "create-vitals"}, ServerBin: "bin/ehrd",
+		Concurrency: 64, TxConcurrency: 16, AuditWorkloads: []string{"read", "create-vitals"},
+		ServerBin: "bin/ehrd", BenchBin: "bin/ehrd-bench",
 	}
 }
 
@@ -75,8 +77,8 @@ type bench struct {
 }
 
 // Bench seeds a fresh store, spawns the server on it, and measures every
-// phase against its ceiling, interleaved, then the audit on/off pair in
-// process. Verification failures are counted in the report, not returned.
+// phase against its ceiling, interleaved, then the audit on/off pair.
+// Verification failures are counted in the report, not returned.
 func Bench(ctx context.Context, cfg BenchConfig) (*Report, error) {
 	if err := cfg.Data.Validate(); err != nil {
 		return nil, err
@@ -174,8 +176,8 @@ func (b *bench) run(ctx context.Context, dir string) error {
 		ops, _ := t.Workload(workload)
 		return side{workload: workload, against: againstServer, conc: conc, ops: ops, pid: srv.Pid, counter: counter, perRequest: perRequest}
 	}
-	ceilingA := side{workload: "metadata", against: againstCeilingA, conc: cfg.Concurrency, pid: srv.Pid}
-	ceilingA.ops, _ = t.Workload("metadata")
+	ceilingA := side{workload: "static", against: againstCeilingA, conc: cfg.Concurrency, pid: srv.Pid}
+	ceilingA.ops, _ = t.Workload("static")
 	ceilingB := func(workload string, conc int) side {
 		ops, _ := replay.Workload(workload)
 		return side{workload: workload, against: againstCeilingB, conc: conc, ops: ops, replay: replay}
@@ -211,26 +213,42 @@ func (b *bench) run(ctx context.Context, dir string) error {
 	return nil
 }
 
-// auditPair measures the audit workload in process with audit on and off.
+// auditPair measures the audit workloads against the benchmark build of
+// the server (BenchBin, built with -tags ehrbench) twice, with
+// EHR_BENCH_AUDIT=on and =off. Both run at once, each over its own copy of
+// the store as the HTTP phases left it, so that their slices interleave;
+// the idle one costs next to nothing.
 func (b *bench) auditPair(ctx context.Context, dbPath, dir, secret string) error {
-	p, err := StartInProcess(ctx, dbPath, dir, secret, nil, nil)
-	if err != nil {
-		return err
-	}
-	defer p.Close(context.Background())
 	tok, err := MintToken(secret)
 	if err != nil {
 		return err
 	}
 	var targets []*Target
-	for _, s := range []struct{ url, against string }{{p.AuditOn, againstAuditOn}, {p.AuditOff, againstAuditOff}} {
-		c := NewClient(s.url, tok, b.cfg.Concurrency+4)
+	var pids []int
+	for _, s := range []struct{ name, audit, against string }{
+		{"audit-on", "on", againstAuditOn}, {"audit-off", "off", againstAuditOff},
+	} {
+		sub := filepath.Join(dir, s.name)
+		if err := os.MkdirAll(sub, 0o750); err != nil {
+			return fmt.Errorf("bench: %s: %w", s.against, err)
+		}
+		path := filepath.Join(sub, "ehr.db")
+		if err := copyStore(dbPath, path); err != nil {
+			return err
+		}
+		env := append(slices.Clip(b.cfg.ServerEnv), "EHR_BENCH_AUDIT="+s.audit)
+		srv, err := Spawn(ctx, SpawnConfig{Bin: b.cfg.BenchBin, Dir: sub, StorePath: path, Secret: secret, Env: env})
+		if err != nil {
+			return fmt.Errorf("bench: %s (build it with go build -tags ehrbench): %w", s.against, err)
+		}
+		defer srv.Stop(30 * time.Second)
+		c := NewClient(srv.URL, tok, b.cfg.Concurrency+4)
 		defer c.Close()
 		t := &Target{Client: c, Data: &b.cfg.Data}
 		if err := t.Check(ctx); err != nil {
 			return fmt.Errorf("bench: %s fails a workload before any load: %w", s.against, err)
 		}
-		targets = append(targets, t)
+		targets, pids = append(targets, t), append(pids, srv.Pid)
 	}
 	for _, w := range b.cfg.AuditWorkloads {
 		var sides []side
@@ -239,7 +257,7 @@ func (b *bench) auditPair(ctx context.Context, dbPath, dir, secret string) error
 			if err != nil {
 				return err
 			}
-			sides = append(sides, side{workload: w, against: against, conc: b.cfg.Concurrency, ops: ops})
+			sides = append(sides, side{workload: w, against: against, conc: b.cfg.Concurrency, ops: ops, pid: pids[i]})
 		}
 		if err := b.interleave(ctx, sides...); err != nil {
 			return err

@@ -31,7 +31,7 @@ func startServer(t *testing.T, d *Dataset) *Target {
 	dir := t.TempDir()
 	env := map[string]string{
 		"EHR_STORE": "sqlite:" + filepath.Join(dir, "ehr.db"), "EHR_AUTH_HS256_SECRET": testSecret,
-		"EHR_DATA_DIR": dir, "EHR_RATE_LIMIT": "0",
+		"EHR_DATA_DIR": dir, "EHR_RATE_LIMIT": "0", "EHR_BENCH_STATIC_ROUTE": "1",
 	}
 	cfg, err := config.Load(nil, func(k string) string { return env[k] })
 	if err != nil {
@@ -181,11 +181,9 @@ func TestSeedStoreThenServe(t *testing.T) {
 	}
 	defer p.Close(ctx)
 	tok, _ := MintToken(testSecret)
-	for _, base := range []string{p.AuditOn, p.AuditOff} {
-		c := NewClient(base, tok, 4)
-		defer c.Close()
-		if err := (&Target{Client: c, Data: &d}).Check(ctx); err != nil {
-			t.Errorf("%s: %v", base, err)
-		}
+	c := NewClient(p.URL, tok, 4)
+	defer c.Close()
+	if err := (&Target{Client: c, Data: &d}).Check(ctx); err != nil {
+		t.Error(err)
 	}
 }

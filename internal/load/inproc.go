@@ -1,12 +1,10 @@
 package load
 
-// This file hosts the server in the tool's own process, twice over one
-// store: as internal/app wires it (audit on), and with the same engine and
-// verifier behind a no-op auditor (audit off). It is the bench's stand-in
-// until the server has a bench-only switch (docs/performance.md proposes
-// EHR_BENCH_AUDIT=off in internal/app), and the place to take CPU and
-// allocation profiles of the whole request path. It is the one file of the
-// tool that builds an api.Server itself; delete it when the switch lands.
+// This file hosts the server in the tool's own process, as internal/app
+// wires it: the place to take CPU and allocation profiles of the whole
+// request path, server and tool together. With EHR_BENCH_AUDIT=off in env
+// the audit trail is off, which internal/app honours only in a tool built
+// with -tags ehrbench (scripts/bench.sh builds it so).
 
 import (
 	"context"
@@ -18,20 +16,15 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/clinic/ehr/internal/api"
 	"github.com/clinic/ehr/internal/app"
-	"github.com/clinic/ehr/internal/audit"
 	"github.com/clinic/ehr/internal/config"
-	"github.com/clinic/ehr/internal/store"
 )
 
-// InProcess is the server hosted in this process, with audit on and off.
+// InProcess is the server hosted in this process.
 type InProcess struct {
-	App      *app.App
-	AuditOn  string // base URL of the server as wired by internal/app
-	AuditOff string // base URL of the same server behind a no-op auditor
-	off      *offAuditor
-	servers  []*http.Server
+	App    *app.App
+	URL    string // base URL
+	server *http.Server
 }
 
 // StartInProcess wires the server over the SQLite file at storePath with
@@ -39,7 +32,7 @@ type InProcess struct {
 func StartInProcess(ctx context.Context, storePath, dataDir, secret string, env map[string]string, logw io.Writer) (*InProcess, error) {
 	vars := map[string]string{
 		"EHR_STORE": "sqlite:" + storePath, "EHR_AUTH_HS256_SECRET": secret,
-		"EHR_DATA_DIR": dataDir, "EHR_RATE_LIMIT": "0",
+		"EHR_DATA_DIR": dataDir, "EHR_RATE_LIMIT": "0", "EHR_BENCH_STATIC_ROUTE": "1",
 	}
 	for k, v := range env {
 		vars[k] = v
@@ -56,59 +49,17 @@ func StartInProcess(ctx context.Context, storePath, dataDir, secret string, env 
 	if err != nil {
 		return nil, fmt.Errorf("in-process server: %w", err)
 	}
-	p := &InProcess{App: a, off: &offAuditor{g: newGroupCommitter(a.Store, nil)}}
-	offSrv := api.New(api.Config{
-		Engine: a.Engine, Verifier: a.Verifier, Recorder: p.off, Logger: log,
-		BaseURL: cfg.BaseURL, MaxBodyBytes: cfg.MaxBodyBytes,
-	})
-	for _, h := range []struct {
-		url     *string
-		handler http.Handler
-	}{{&p.AuditOn, a.Handler()}, {&p.AuditOff, offSrv.Handler()}} {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			_ = p.Close(ctx)
-			return nil, fmt.Errorf("in-process server: listen: %w", err)
-		}
-		srv := &http.Server{Handler: h.handler, ReadHeaderTimeout: 10 * time.Second}
-		p.servers = append(p.servers, srv)
-		go func() { _ = srv.Serve(l) }()
-		*h.url = "http://" + l.Addr().String()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, errors.Join(fmt.Errorf("in-process server: listen: %w", err), a.Close(ctx))
 	}
+	p := &InProcess{App: a, URL: "http://" + l.Addr().String(),
+		server: &http.Server{Handler: a.Handler(), ReadHeaderTimeout: 10 * time.Second}}
+	go func() { _ = p.server.Serve(l) }()
 	return p, nil
 }
 
-// Close stops both servers, flushes the recorder and closes the store.
+// Close stops the server, flushes the recorder and closes the store.
 func (p *InProcess) Close(ctx context.Context) error {
-	var errs []error
-	for _, s := range p.servers {
-		errs = append(errs, s.Shutdown(ctx))
-	}
-	p.off.g.Close()
-	errs = append(errs, p.App.Close(ctx))
-	return errors.Join(errs...)
+	return errors.Join(p.server.Shutdown(ctx), p.App.Close(ctx))
 }
-
-// offAuditor is audit switched off: writes still commit durably through
-// the same group commit, reads and refusals record nothing.
-type offAuditor struct{ g *groupCommitter }
-
-func (o *offAuditor) Do(_ context.Context, unit func(store.Tx) error, build func(error) []audit.Event) error {
-	if unit == nil {
-		build(nil) // the handler learns its outcome through build
-		return nil
-	}
-	unitErr, err := o.g.Do(unit, 0)
-	if err != nil {
-		return fmt.Errorf("%w: %w", audit.ErrUnavailable, err)
-	}
-	build(unitErr)
-	return unitErr
-}
-
-func (o *offAuditor) Record(context.Context, ...audit.Event) error { return nil }
-
-// Sync has nothing to wait for: no AuditEvents are written.
-func (o *offAuditor) Sync(context.Context) error { return nil }
-
-var _ api.Auditor = (*offAuditor)(nil)

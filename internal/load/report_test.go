@@ -27,7 +27,7 @@ func sampleBench() *bench {
 	b.stats[[2]string{"search", againstServer}].LateAge.Record(2 * time.Second)
 	b.stats[[2]string{"search", againstServer}].LateAge.Record(2 * time.Second)
 	b.stats[[2]string{"search", againstServer}].LateAge.Record(2 * time.Second) // 4 of 304: over 1%
-	add("metadata", againstCeilingA, 1000, time.Millisecond, 0, nil)
+	add("static", againstCeilingA, 1000, time.Millisecond, 0, nil)
 	add("create-vitals", againstServer, 400, 30*time.Millisecond, 1, &Commits{Commits: 20, Events: 400, PerCommit: 20})
 	add("create-vitals", againstCeilingB, 1000, 5*time.Millisecond, 1, &Commits{Commits: 50, PerCommit: 20})
 	b.finish()

@@ -36,7 +36,7 @@ type Server struct {
 
 // Spawn starts the server on a free loopback port with the tool's settings
 // (no rate limit: the tool is one client sending thousands of requests a
-// second) and waits until /readyz answers.
+// second; GET /bench/static for ceiling a) and waits until /readyz answers.
 func Spawn(ctx context.Context, cfg SpawnConfig) (*Server, error) {
 	port, err := freePort()
 	if err != nil {
@@ -57,6 +57,7 @@ func Spawn(ctx context.Context, cfg SpawnConfig) (*Server, error) {
 		"EHR_AUTH_HS256_SECRET="+cfg.Secret,
 		"EHR_DATA_DIR="+cfg.Dir,
 		"EHR_RATE_LIMIT=0",
+		"EHR_BENCH_STATIC_ROUTE=1",
 	)
 	cmd.Env = append(cmd.Env, cfg.Env...)
 	cmd.Stdout, cmd.Stderr = logf, logf

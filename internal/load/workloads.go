@@ -1,10 +1,8 @@
 package load
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"math/rand/v2"
 	"slices"
@@ -12,7 +10,7 @@ import (
 )
 
 // Workloads are the names Target.Workload accepts.
-var Workloads = []string{"read", "create-vitals", "search", "transaction", "mixed", "metadata"}
+var Workloads = []string{"read", "create-vitals", "search", "transaction", "mixed", "static"}
 
 // pageSize is the _count of every search.
 const pageSize = 20
@@ -37,8 +35,8 @@ func (t *Target) Workload(name string) (func(worker int) Op, error) {
 		op = t.transaction
 	case "mixed":
 		op = t.mixed
-	case "metadata":
-		op = t.metadata
+	case "static":
+		op = t.static
 	default:
 		k, ok := searchKindByName(name)
 		if !ok {
@@ -129,24 +127,21 @@ func (t *Target) mixed(ctx context.Context, rng *rand.Rand) Result {
 	}
 }
 
-var capabilityMark = []byte(`"resourceType":"CapabilityStatement"`)
+// benchStaticID is the id of the Patient GET /bench/static answers
+// (api.BenchStaticID; the tool talks to the server over HTTP only).
+const benchStaticID = "bench-static"
 
-// metadata is ceiling (a)'s stand-in: GET /fhir/metadata passes the router
-// and the middleware but touches no storage and no audit. It still builds
-// and encodes a CapabilityStatement per request, so it is a low ceiling;
-// see docs/performance.md. Its check reads only the head of the large
-// body, to keep the tool's CPU out of the comparison.
-func (t *Target) metadata(ctx context.Context, rng *rand.Rand) Result {
-	resp, d, err := t.send(ctx, "GET", "/fhir/metadata", nil)
+// static is ceiling (a): GET /bench/static, served when the server runs
+// with EHR_BENCH_STATIC_ROUTE=1 (Spawn sets it). The same router,
+// middleware and token check as a read, then a fixed Patient: no storage,
+// no audit. It is checked as a read is, so that the tool's own work is the
+// same on both sides of the ratio.
+func (t *Target) static(ctx context.Context, _ *rand.Rand) Result {
+	resp, d, err := t.send(ctx, "GET", "/bench/static", nil)
 	if err == nil {
-		switch head := resp.Body[:min(len(resp.Body), 2048)]; {
-		case resp.Status != 200:
-			err = errStatus(resp, 200)
-		case !bytes.Contains(head, capabilityMark):
-			err = errors.New("not a CapabilityStatement")
-		}
+		_, err = CheckResource(resp, 200, "Patient", benchStaticID)
 	}
-	return result("metadata", resp, d, 0, err)
+	return result("static", resp, d, 1, err)
 }
 
 // Check runs every workload once and fails on the first wrong answer: a
