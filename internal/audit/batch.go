@@ -74,15 +74,13 @@ func (r *Recorder) appendEvents(ctx context.Context, tx store.Tx, events []store
 }
 
 // render turns an event into the AuditEvent version to store. The body is
-// compact JSON with sorted keys, so the bytes hashed are the bytes stored.
+// compact JSON with sorted keys; the bytes hashed are the bytes stored.
 func (r *Recorder) render(e *Event, now time.Time) (store.Write, error) {
 	if e.Recorded.IsZero() {
 		e.Recorded = now
 	}
 	id := r.opts.NewID()
-	doc := e.Resource(id)
-	doc["meta"] = map[string]any{"versionId": "1", "lastUpdated": now.Format(recordedFormat)}
-	body, err := json.Marshal(doc)
+	body, err := json.Marshal(e.document(id, &metaJSON{VersionID: "1", LastUpdated: now.Format(recordedFormat)}))
 	if err != nil {
 		return store.Write{}, fmt.Errorf("encode AuditEvent: %w", err)
 	}

@@ -4,6 +4,8 @@
 package audit
 
 import (
+	"encoding/json"
+	"fmt"
 	"time"
 )
 
@@ -71,31 +73,40 @@ func ActionFor(interaction string) string {
 // resources use, so that recorded and meta.lastUpdated compare as strings.
 const recordedFormat = "2006-01-02T15:04:05.000Z07:00"
 
-// Resource renders the R4 AuditEvent for this event with the given id. The map
-// holds only JSON-shaped values (maps, []any, strings, bools), so it encodes
-// to the same bytes every time and index extraction can walk it like a
-// decoded resource. meta is left to the recorder.
-func (e *Event) Resource(id string) map[string]any {
+// document is the R4 AuditEvent for this event with the given id and meta
+// (nil: none).
+func (e *Event) document(id string, meta *metaJSON) auditEventJSON {
 	action := e.Action
 	if action == "" {
 		action = ActionFor(e.Interaction)
 	}
-	res := map[string]any{
-		"resourceType": "AuditEvent",
-		"id":           id,
-		"type":         coding(systemEventType, "rest", "Restful Operation"),
-		"subtype":      []any{coding(systemInteraction, e.Interaction, "")},
-		"action":       action,
-		"recorded":     e.Recorded.UTC().Format(recordedFormat),
-		"outcome":      outcomeCode(e.Outcome),
-		"agent":        []any{e.requestor(), serverAgent()},
-		"source":       sourceElement(),
+	return auditEventJSON{
+		ResourceType: "AuditEvent",
+		ID:           id,
+		Meta:         meta,
+		Type:         coding(systemEventType, "rest", "Restful Operation"),
+		Subtype:      []codingJSON{coding(systemInteraction, e.Interaction, "")},
+		Action:       action,
+		Recorded:     e.Recorded.UTC().Format(recordedFormat),
+		Outcome:      outcomeCode(e.Outcome),
+		OutcomeDesc:  e.OutcomeDesc,
+		Agent:        []agentJSON{e.requestor(), serverAgent()},
+		Source:       sourceElement(),
+		Entity:       e.entities(),
 	}
-	if e.OutcomeDesc != "" {
-		res["outcomeDesc"] = e.OutcomeDesc
+}
+
+// Resource renders the R4 AuditEvent for this event with the given id as
+// decoded JSON (maps, []any, strings, bools), the shape index extraction
+// walks. meta is left to the recorder.
+func (e *Event) Resource(id string) map[string]any {
+	body, err := json.Marshal(e.document(id, nil))
+	if err != nil {
+		panic(fmt.Sprintf("audit: encode AuditEvent: %v", err)) // plain structs of strings always encode
 	}
-	if entities := e.entities(); len(entities) > 0 {
-		res["entity"] = entities
+	var doc map[string]any
+	if err := json.Unmarshal(body, &doc); err != nil {
+		panic(fmt.Sprintf("audit: decode AuditEvent: %v", err))
 	}
-	return res
+	return doc
 }

@@ -242,3 +242,38 @@ func TestOutcomeAndAction(t *testing.T) {
 		}
 	}
 }
+
+// The stored body must be canonical JSON (compact, keys sorted at every
+// level): what a map of it encodes to. The typed structs of balp.go promise
+// it by the order of their fields; this holds them to it with every optional
+// element present and absent.
+func TestBodyIsCanonical(t *testing.T) {
+	full := Agent{Subject: "user-7", ClientID: "front-desk", FHIRUser: "Practitioner/p1", JTI: "jti-1",
+		Issuer: "https://idp.example", Address: "10.0.0.7", PurposeOfUse: []string{"TREAT", "http://x.example|ETREAT"}}
+	events := []Event{
+		{},
+		{Interaction: "read", Agent: full, Entities: []string{"Patient/1/_history/2"}, Patient: "1", Type: "Patient", RequestID: "r-1"},
+		{Interaction: "search-type", Agent: Agent{Subject: "svc"}, Query: []byte("GET /fhir/Observation?code=<x>&y"), Type: "Observation"},
+		{Interaction: "create", Outcome: OutcomeMinor, OutcomeDesc: "invalid <resource> & more", Agent: Agent{FHIRUser: "Patient/2"}, Type: "Observation"},
+		{Interaction: "transaction", Action: "E", Entities: []string{"Observation/a/_history/1", "Specimen/b/_history/1"}},
+	}
+	r := &Recorder{opts: Options{NewID: sequentialIDs()}.withDefaults()}
+	for i, e := range events {
+		e.Recorded = when
+		w, err := r.render(&e, when)
+		if err != nil {
+			t.Fatalf("event %d: render: %v", i, err)
+		}
+		var doc map[string]any
+		if err := json.Unmarshal(w.Resource.Body, &doc); err != nil {
+			t.Fatalf("event %d: decode: %v", i, err)
+		}
+		canonical, err := json.Marshal(doc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(w.Resource.Body, canonical) {
+			t.Errorf("event %d: stored body is not canonical:\n got %s\nwant %s", i, w.Resource.Body, canonical)
+		}
+	}
+}
