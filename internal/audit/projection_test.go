@@ -225,3 +225,26 @@ func TestSyncReadsYourWritesUnderLoad(t *testing.T) {
 	checkProjected(t, st, n)
 	mustVerify(t, st)
 }
+
+// A Close that runs out of time leaves the projection to the next start
+// instead of holding up the shutdown; nothing is lost.
+func TestCloseOutOfTimeLeavesTheProjection(t *testing.T) {
+	st := openStore(t)
+	reg := auditRegistry(t)
+	r := startRecorder(t, st, Options{Index: reg.Extract, MaxProjectionLag: 1 << 30})
+	record(t, r, 3*projectChunk)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := r.Close(ctx); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Close = %v, want context.Canceled", err)
+	}
+	if p := r.Stats().Projected; p >= 3*projectChunk {
+		t.Logf("the projection finished before Close gave up (%d records): nothing to leave", p)
+	}
+	mustVerify(t, st)
+	next := startRecorder(t, st, Options{Index: reg.Extract})
+	if err := next.Sync(context.Background()); err != nil {
+		t.Fatalf("Sync: %v", err)
+	}
+	checkProjected(t, st, 3*projectChunk)
+}

@@ -41,6 +41,7 @@ type Recorder struct {
 	// projected counts the records from the start of the log whose
 	// AuditEvent resource is written; the sequencer alone advances it.
 	projected atomic.Int64
+	hurry     atomic.Bool // Close ran out of time: stop projecting
 
 	statsMu sync.Mutex
 	stats   Stats
@@ -170,8 +171,11 @@ func (r *Recorder) signal() {
 }
 
 // Close stops accepting requests, waits until every queued request is
-// committed and stops the sequencer. It returns ctx.Err() if ctx ends first;
-// the sequencer still drains the queue.
+// committed, writes the AuditEvents still to project while ctx lasts, and
+// stops the sequencer. If ctx ends first it leaves the projection to the
+// next start (the records are in the log), waits (up to CommitTimeout) for
+// the commit or projection step under way, and returns ctx.Err(); the
+// sequencer still drains the queue of requests.
 func (r *Recorder) Close(ctx context.Context) error {
 	r.mu.Lock()
 	r.closed = true
@@ -181,6 +185,11 @@ func (r *Recorder) Close(ctx context.Context) error {
 	case <-r.done:
 		return nil
 	case <-ctx.Done():
+		r.hurry.Store(true)
+		select { // the step under way, bounded like any commit
+		case <-r.done:
+		case <-time.After(r.opts.CommitTimeout):
+		}
 		return fmt.Errorf("close audit recorder: %w", ctx.Err())
 	}
 }

@@ -397,6 +397,32 @@ func TestTakeBoundsTheBatch(t *testing.T) {
 		{"a request heavier than the bound goes alone", []int{1, 50, 1}, 10, 10, []int{1, 1, 1}},
 		{"an unweighted request counts one", []int{0, 0, 0}, 10, 2, []int{2, 1}},
 	}
+	gathered := []struct {
+		name           string
+		held, queued   []int // weights of the batch taken and of the queue
+		maxBatch, maxW int
+		want           int // size of the batch once gathered
+	}{
+		{"gathering fills up to MaxBatch", []int{1, 1}, []int{1, 1, 1}, 4, 100, 4},
+		{"gathering counts the held weight", []int{3, 3}, []int{1, 1}, 10, 7, 3},
+		{"a full batch takes nothing", []int{1, 1}, []int{1}, 2, 100, 2},
+	}
+	for _, tt := range gathered {
+		t.Run(tt.name, func(t *testing.T) {
+			r := &Recorder{opts: Options{MaxBatch: tt.maxBatch, MaxBatchWeight: tt.maxW}.withDefaults()}
+			var held []*request
+			for _, w := range tt.held {
+				held = append(held, &request{weight: w})
+			}
+			for _, w := range tt.queued {
+				r.queue = append(r.queue, &request{weight: w})
+			}
+			batch, _ := r.take(held)
+			if len(batch) != tt.want || len(batch)+len(r.queue) != len(tt.held)+len(tt.queued) {
+				t.Errorf("batch of %d with %d left queued, want %d", len(batch), len(r.queue), tt.want)
+			}
+		})
+	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r := &Recorder{opts: Options{MaxBatch: tt.maxBatch, MaxBatchWeight: tt.maxW}.withDefaults()}
@@ -405,7 +431,7 @@ func TestTakeBoundsTheBatch(t *testing.T) {
 			}
 			var got []int
 			for len(r.queue) > 0 && len(got) < 10 {
-				batch, _ := r.take()
+				batch, _ := r.take(nil)
 				got = append(got, len(batch))
 			}
 			if !slices.Equal(got, tt.want) {

@@ -35,7 +35,13 @@ func (r *Recorder) run() {
 	defer idle.Stop()
 	var busy time.Time // when the last batch was committed
 	for {
-		batch, closed := r.take()
+		batch, closed := r.take(nil)
+		if len(batch) > 1 && len(batch) < gatherBelow && !closed {
+			// Requests are arriving together: give the ones in flight a
+			// moment to join this commit, so that one fsync serves more.
+			time.Sleep(gatherFor)
+			batch, _ = r.take(batch)
+		}
 		if len(batch) > 0 {
 			r.commit(batch)
 			busy = time.Now()
@@ -78,23 +84,35 @@ func (r *Recorder) run() {
 	}
 }
 
+// A batch of several requests but fewer than gatherBelow waits gatherFor
+// before it commits, for the requests in flight behind it.
+const (
+	gatherBelow = 32
+	gatherFor   = time.Millisecond
+)
+
 // idleGrace is how long the sequencer waits without requests before it
 // spends its time on the projection.
 const idleGrace = 20 * time.Millisecond
 
-func (r *Recorder) take() ([]*request, bool) {
+// take appends to batch what the queue holds, within MaxBatch and
+// MaxBatchWeight, and reports whether the recorder is closed.
+func (r *Recorder) take(batch []*request) ([]*request, bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	n, weight := 0, 0
-	for n < len(r.queue) && n < r.opts.MaxBatch {
+	weight := 0
+	for _, req := range batch {
+		weight += max(1, req.weight)
+	}
+	n := 0
+	for n < len(r.queue) && len(batch)+n < r.opts.MaxBatch {
 		weight += max(1, r.queue[n].weight)
-		if n > 0 && weight > r.opts.MaxBatchWeight {
+		if len(batch)+n > 0 && weight > r.opts.MaxBatchWeight {
 			break // the next commit takes it
 		}
 		n++
 	}
-	batch := make([]*request, n)
-	copy(batch, r.queue)
+	batch = append(batch, r.queue[:n]...)
 	rest := copy(r.queue, r.queue[n:])
 	clear(r.queue[rest:]) // drop the taken requests' pointers
 	r.queue = r.queue[:rest]

@@ -50,6 +50,9 @@ const projectRetryAfter = time.Second
 // projectionDue reports whether the sequencer should project now: when a
 // Sync waits, when the lag passed MaxProjectionLag, or when idle and behind.
 func (r *Recorder) projectionDue(idle bool) bool {
+	if r.hurry.Load() {
+		return false
+	}
 	r.mu.Lock()
 	waiting := len(r.waiters) > 0
 	r.mu.Unlock()
