@@ -248,3 +248,22 @@ func TestCloseOutOfTimeLeavesTheProjection(t *testing.T) {
 	}
 	checkProjected(t, st, 3*projectChunk)
 }
+
+// However many records one batch adds, the lag is back within its bound
+// once the batch is committed.
+func TestLagBoundHoldsAfterEveryBatch(t *testing.T) {
+	st := openStore(t)
+	reg := auditRegistry(t)
+	const bound = 10
+	r := startRecorder(t, st, Options{Index: reg.Extract, MaxProjectionLag: bound})
+	for _, n := range []int{5, 3*projectChunk + 1, 40} { // one batch each
+		record(t, r, n)
+		// Record returns once the batch is committed; the projection that
+		// follows on the sequencer is done before the next batch is taken,
+		// so a Record of nothing (a marker) waits for it.
+		record(t, r, 0)
+		if lag := logSize(t, st) - r.Stats().Projected; lag > bound+1 {
+			t.Errorf("after a batch of %d: lag %d, bound %d", n, lag, bound)
+		}
+	}
+}

@@ -45,8 +45,12 @@ func (r *Recorder) run() {
 		if len(batch) > 0 {
 			r.commit(batch)
 			busy = time.Now()
+			// A waiting Sync gets one chunk per batch, so that requests keep
+			// flowing while it catches up; the lag bound holds after every
+			// batch, however many records the batch added.
 			if r.projectionDue(false) {
-				r.projectStep()
+				for r.projectStep() && r.overLag() {
+				}
 			}
 			continue
 		}

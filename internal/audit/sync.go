@@ -66,10 +66,16 @@ func (r *Recorder) projectionDue(idle bool) bool {
 	return lag > r.opts.MaxProjectionLag || (idle && lag > 0)
 }
 
+// overLag reports whether more than MaxProjectionLag records wait.
+func (r *Recorder) overLag() bool {
+	return !r.hurry.Load() && r.head.size-r.projected.Load() > r.opts.MaxProjectionLag
+}
+
 // projectStep writes the next chunk of AuditEvent resources and releases the
 // Sync calls it satisfies. Its target is the log as this recorder knows it,
-// or further when a Sync saw a longer log (another instance's records).
-func (r *Recorder) projectStep() {
+// or further when a Sync saw a longer log (another instance's records). It
+// reports whether it succeeded.
+func (r *Recorder) projectStep() bool {
 	ctx, cancel := context.WithTimeout(r.base, r.opts.CommitTimeout)
 	defer cancel()
 	target := r.head.size
@@ -86,6 +92,7 @@ func (r *Recorder) projectStep() {
 		r.opts.Logger.Error("audit projection failed", "err", err)
 	}
 	r.releaseWaiters(err)
+	return err == nil
 }
 
 func (r *Recorder) projectOnce(ctx context.Context, target int64) error {
