@@ -7,6 +7,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/clinic/ehr/internal/audit"
 	"github.com/clinic/ehr/internal/store"
 )
 
@@ -33,6 +34,14 @@ func newAuditMetrics(reg *prometheus.Registry) *auditMetrics {
 	}
 	reg.MustRegister(m.batch, m.latency, m.failed)
 	return m
+}
+
+// watchProjection exports how many audit records wait for their AuditEvent
+// resource (internal/audit/projection.go): AuditEvent searches wait for them.
+func watchProjection(reg *prometheus.Registry, rec *audit.Recorder) {
+	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "ehr_audit_projection_lag", Help: "Audit records whose searchable AuditEvent is not written yet.",
+	}, func() float64 { return float64(rec.Stats().Lag) }))
 }
 
 func (m *auditMetrics) observe(requests int, took time.Duration, err error) {

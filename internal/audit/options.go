@@ -90,4 +90,5 @@ type Stats struct {
 	Events    int64   // AuditEvents committed
 	MeanBatch float64 // requests per successful commit
 	Projected int64   // records whose AuditEvent resource is written (all but the lag)
+	Lag       int64   // records whose AuditEvent resource is not written yet
 }

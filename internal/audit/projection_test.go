@@ -72,8 +72,8 @@ func TestSyncMakesRecordsSearchable(t *testing.T) {
 	if got := patientEvents(t, st, reg, "123"); got != 40 {
 		t.Errorf("search by patient found %d AuditEvents, want 40", got)
 	}
-	if s := r.Stats(); s.Projected != 40 {
-		t.Errorf("Stats.Projected = %d, want 40", s.Projected)
+	if s := r.Stats(); s.Projected != 40 || s.Lag != 0 {
+		t.Errorf("Stats: Projected %d, Lag %d; want 40, 0", s.Projected, s.Lag)
 	}
 	mustVerify(t, st)
 }

@@ -27,21 +27,22 @@ type Recorder struct {
 	queue   []*request
 	waiters []*syncWaiter // Sync calls waiting for the projection
 	closed  bool
-	wake   chan struct{} // one pending signal that the queue grew or closed
-	done   chan struct{} // closed when the sequencer has exited
+	wake    chan struct{} // one pending signal that the queue grew or closed
+	done    chan struct{} // closed when the sequencer has exited
 
 	// head, headOK, signedSize, projOK and projRetry belong to the
 	// sequencer goroutine.
 	head       head
 	headOK     bool
-	signedSize int64 // size of the last checkpoint signed
+	signedSize int64     // size of the last checkpoint signed
 	projOK     bool      // projected is known
 	projRetry  time.Time // after a failed projection, when to try again unasked
 
 	// projected counts the records from the start of the log whose
 	// AuditEvent resource is written; the sequencer alone advances it.
 	projected atomic.Int64
-	hurry     atomic.Bool // Close ran out of time: stop projecting
+	size      atomic.Int64 // the log's size as the sequencer last knew it
+	hurry     atomic.Bool  // Close ran out of time: stop projecting
 
 	statsMu sync.Mutex
 	stats   Stats
@@ -82,6 +83,7 @@ func NewRecorder(ctx context.Context, st store.Store, opts Options) (*Recorder, 
 		projOK: true,
 	}
 	r.projected.Store(done)
+	r.size.Store(h.size)
 	r.signCheckpoint()
 	go r.run()
 	return r, nil
@@ -203,6 +205,7 @@ func (r *Recorder) Stats() Stats {
 		s.MeanBatch = float64(s.Requests) / float64(s.Commits)
 	}
 	s.Projected = r.projected.Load()
+	s.Lag = max(0, r.size.Load()-s.Projected)
 	return s
 }
 

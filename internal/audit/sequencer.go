@@ -148,6 +148,7 @@ func (r *Recorder) commitWithRetry(batch []*request) error {
 				return fmt.Errorf("%w: %w", ErrUnavailable, err)
 			}
 			r.head, r.headOK = h, true
+			r.size.Store(h.size)
 		}
 		err := r.commitOnce(batch)
 		if err == nil {
@@ -206,6 +207,7 @@ func (r *Recorder) commitOnce(batch []*request) error {
 	}
 	events := next.size - r.head.size
 	r.head = next
+	r.size.Store(next.size)
 	r.count(func(s *Stats) {
 		s.Commits++
 		s.Requests += int64(len(batch))
