@@ -78,6 +78,9 @@ func (c *commit) applyWrite(w store.Write, rows *[]any) error {
 	if r.Deleted {
 		return nil
 	}
+	// Before the entries are in the table: a search that can see them must
+	// find their shape covered (rangestats.go).
+	c.cache.stats.observe(w.Index)
 	for n, e := range w.Index {
 		if e.Param == "" {
 			return fmt.Errorf("sqlite: %s: index entry without a parameter", op)

@@ -183,7 +183,7 @@ func benchQueries(g *benchData) []benchQuery {
 // explain logs the plan of a query's page and count statements.
 func explain(b *testing.B, s *Store, q *store.Query, params url.Values) {
 	b.Helper()
-	p, err := newPlan(q)
+	p, err := newPlan(q, storeShapes(b, s))
 	if err != nil {
 		b.Fatal(err)
 	}

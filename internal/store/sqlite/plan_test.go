@@ -1,8 +1,10 @@
 package sqlite
 
 import (
+	"database/sql"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -28,6 +30,11 @@ func TestQueryPlans(t *testing.T) {
 	}}
 	family := search.Match{Param: "family", Conds: []search.Cond{{Field: search.FieldCode, Op: search.OpPrefix, Value: "smi"}}}
 
+	ref := search.Match{Param: "subject", Conds: []search.Cond{
+		{Field: search.FieldSystem, Op: search.OpEq, Value: "Patient"}, {Field: search.FieldCode, Op: search.OpEq, Value: "pat-00042"}}}
+	geHi := search.Match{Param: "date", Conds: []search.Cond{{Field: search.FieldHi, Op: search.OpGe, Value: lo}}}
+	ltLo := search.Match{Param: "date", Conds: []search.Cond{{Field: search.FieldLo, Op: search.OpLt, Value: hi}}}
+	anyCode := search.Or{code, search.Match{Param: "code", Conds: []search.Cond{{Field: search.FieldCode, Op: search.OpEq, Value: "8480-6"}}}}
 	cases := []struct {
 		name string
 		q    store.Query
@@ -45,10 +52,21 @@ func TestQueryPlans(t *testing.T) {
 			Where: search.Chain{Param: "subject", Target: "Patient", Where: family}}},
 		{"Has", store.Query{Type: "Patient", Count: 20,
 			Where: search.Has{Type: "Observation", Param: "subject", Where: code}}},
+		// date=ge…&date=lt…: one bound drives, between both bounds of lo.
+		{"DateBoundsOfTwoMatches", store.Query{Type: "Observation", Count: 20, Total: true, Where: search.And{geHi, ltLo}}},
+		// The booking check's shape: the reference drives, the rest probe
+		// the row's own entries.
+		{"ReferenceProbes", store.Query{Type: "Observation", Count: 20, Sort: []store.SortKey{{Param: "date", Desc: true}},
+			Where: search.And{ref, anyCode, geHi, ltLo, search.Not{X: search.IDIn{"obs-00001"}}}}},
+	}
+	// Steps that the page plan of a case must have.
+	wantSteps := map[string]string{
+		"DateBoundsOfTwoMatches": "SEARCH e1 USING COVERING INDEX idx_range (p=? AND lo>? AND lo<?)",
+		"ReferenceProbes":        "SEARCH e3 EXISTS USING PRIMARY KEY (res=? AND p=?)",
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			p, err := newPlan(&c.q)
+			p, err := newPlan(&c.q, storeShapes(t, s))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -57,7 +75,10 @@ func TestQueryPlans(t *testing.T) {
 				t.Fatal(err)
 			}
 			count, countArgs := p.countSQL()
-			checkPlan(t, s, "page", page, pageArgs)
+			steps := checkPlan(t, s, "page", page, pageArgs)
+			if want, ok := wantSteps[c.name]; ok && !slices.Contains(steps, want) {
+				t.Errorf("page plan lacks %q", want)
+			}
 			checkPlan(t, s, "count", count, countArgs)
 			if c.q.After != nil {
 				probe, probeArgs, err := p.probeSQL(c.q.After, true)
@@ -74,7 +95,7 @@ func TestQueryPlans(t *testing.T) {
 // their aliases in the translation) rather than a range of an index.
 var fullScan = regexp.MustCompile(`^SCAN (r|t\d+|h\d+|e\d+|resource|idx)\b`)
 
-func checkPlan(t *testing.T, s *Store, what, query string, args []any) {
+func checkPlan(t *testing.T, s *Store, what, query string, args []any) []string {
 	t.Helper()
 	rows, err := s.DB().Query("EXPLAIN QUERY PLAN "+query, args...)
 	if err != nil {
@@ -97,6 +118,7 @@ func checkPlan(t *testing.T, s *Store, what, query string, args []any) {
 		t.Fatal(err)
 	}
 	t.Logf("%s plan:\n\t%s", what, strings.Join(steps, "\n\t"))
+	return steps
 }
 
 // seedClinic stores n patients, three observations each and a specimen
@@ -138,4 +160,28 @@ func seedClinic(t testing.TB, s *Store, n int) {
 		}
 	}
 	flush()
+}
+
+// storeShapes is the shapeSource that s's searches plan with, reading in a
+// read transaction of its own that ends with the test. It waits for a shape
+// that is still being read from the table, where a search would plan
+// without it.
+func storeShapes(tb testing.TB, s *Store) shapeSource {
+	tb.Helper()
+	tx, err := s.readers.BeginTx(tb.Context(), &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { _ = tx.Rollback() })
+	db := cachedTx{tx: tx, cache: s.readCache}
+	return waitShapes{&searchShapes{ctx: tb.Context(), db: db, stats: s.stats}}
+}
+
+type waitShapes struct{ *searchShapes }
+
+func (w waitShapes) shape(k rangeKey) (rangeShape, bool, error) {
+	if _, ok := w.stats.known(k); !ok {
+		w.stats.loads.Wait()
+	}
+	return w.searchShapes.shape(k)
 }

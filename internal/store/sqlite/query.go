@@ -32,7 +32,9 @@ func sortPath(param string) string {
 	return "$." + string(b)
 }
 
-func newPlan(q *store.Query) (*plan, error) {
+// newPlan translates q; shapes (nil in tests of the SQL alone) tells the
+// shape of stored range entries, which bounds range lookups.
+func newPlan(q *store.Query, shapes shapeSource) (*plan, error) {
 	p := &plan{}
 	if len(q.Sort) > 0 {
 		// The JSON paths of the sort values are bound once, as the columns
@@ -46,7 +48,7 @@ func newPlan(q *store.Query) (*plan, error) {
 		p.joins = ", (SELECT " + strings.Join(cols, ", ") + ") AS sk"
 	}
 
-	w := &where{args: []any{q.Type}}
+	w := &where{args: []any{q.Type}, shapes: shapes}
 	p.filter = "r.type = ? AND r.deleted = 0"
 	if drives(q.Where) {
 		// The unary + keeps SQLite from walking the (type, deleted)

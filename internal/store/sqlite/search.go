@@ -10,10 +10,12 @@ import (
 	"github.com/clinic/ehr/internal/store"
 )
 
-// queryer is what a search needs: the read pool's transaction, or a commit's.
+// queryer is what a search needs: the read pool's transaction, or a
+// commit's, and the store's range statistics.
 type queryer interface {
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+	rangeStats() *rangeStats
 }
 
 // Search runs a query in one read transaction, so that the page, the total
@@ -32,8 +34,11 @@ func runSearch(ctx context.Context, db queryer, q *store.Query) (*store.SearchRe
 		return nil, err
 	}
 	op := "search " + q.Type
-	p, err := newPlan(q)
-	if err != nil {
+	p, err := newPlan(q, &searchShapes{ctx: ctx, db: db, stats: db.rangeStats()})
+	switch {
+	case errors.Is(err, store.ErrUnavailable):
+		return nil, err
+	case err != nil:
 		return nil, fmt.Errorf("sqlite: %s: %w", op, err)
 	}
 	res := &store.SearchResult{Total: -1}

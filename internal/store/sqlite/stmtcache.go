@@ -16,6 +16,9 @@ import (
 type stmtCache struct {
 	db  *sql.DB
 	max int
+	// stats are the store's range statistics, which the searches run
+	// through this cache plan with and the writes through it widen.
+	stats *rangeStats
 
 	mu      sync.Mutex
 	order   *list.List // of *cachedStmt, most recent first
@@ -30,8 +33,8 @@ type cachedStmt struct {
 	stmt *sql.Stmt
 }
 
-func newStmtCache(db *sql.DB, max int) *stmtCache {
-	return &stmtCache{db: db, max: max, order: list.New(), bySQL: map[string]*list.Element{}, pending: map[string]bool{}}
+func newStmtCache(db *sql.DB, max int, stats *rangeStats) *stmtCache {
+	return &stmtCache{db: db, max: max, stats: stats, order: list.New(), bySQL: map[string]*list.Element{}, pending: map[string]bool{}}
 }
 
 // lookup returns the prepared statement for text, or nil. On a miss it
@@ -97,6 +100,9 @@ type cachedTx struct {
 	tx    *sql.Tx
 	cache *stmtCache
 }
+
+// rangeStats are the statistics a search through q plans with.
+func (q cachedTx) rangeStats() *rangeStats { return q.cache.stats }
 
 func (q cachedTx) QueryContext(ctx context.Context, text string, args ...any) (*sql.Rows, error) {
 	if st := q.cache.lookup(text); st != nil {

@@ -11,7 +11,7 @@ import (
 // the bound; close leaves nothing.
 func TestStmtCache(t *testing.T) {
 	s := openTest(t)
-	c := newStmtCache(s.readers, 2)
+	c := newStmtCache(s.readers, 2, nil)
 	defer c.close()
 	q := func(i int) string { return fmt.Sprintf("SELECT %d", i) }
 	waitFor := func(text string) {

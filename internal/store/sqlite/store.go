@@ -68,6 +68,7 @@ type Store struct {
 	// Search statements, prepared once per shape: on the writer for
 	// searches inside a commit, on the read pool for the rest.
 	writeCache, readCache *stmtCache
+	stats                 *rangeStats // the shapes of range entries (rangestats.go)
 
 	ckpt               *sql.DB // the checkpointer's connection (checkpoint.go)
 	ckptStop, ckptDone chan struct{}
@@ -123,7 +124,9 @@ func (s *Store) open(path string, opts Options) error {
 	if err := s.rs.prepare(ctx, s.readers); err != nil {
 		return err
 	}
-	s.writeCache, s.readCache = newStmtCache(s.writer, stmtCacheSize), newStmtCache(s.readers, stmtCacheSize)
+	// One for both pools: the writer widens what readers plan with.
+	s.stats = newRangeStats(s.readers)
+	s.writeCache, s.readCache = newStmtCache(s.writer, stmtCacheSize, s.stats), newStmtCache(s.readers, stmtCacheSize, s.stats)
 	return s.startCheckpointer(path, opts)
 }
 
@@ -142,6 +145,9 @@ func (s *Store) Close() error {
 	}
 	s.ws.close()
 	s.rs.close()
+	if s.stats != nil {
+		s.stats.close() // its reads use the read pool
+	}
 	if s.readers != nil {
 		errs = append(errs, s.readers.Close())
 	}
