@@ -60,20 +60,36 @@ type side struct {
 	workload, against string
 	conc              int
 	ops               func(worker int) Op
-	pid               int            // process to sample RSS of; 0: none
-	counter           *CommitCounter // store to count commits in; nil: none
-	perRequest        float64        // AuditEvents per request, for the commit count
-	replay            *Replay        // ceiling b: its committer counts batches
+	pid               int     // process to sample RSS of; 0: none
+	metrics           *Client // server whose /metrics count its group commits; nil: none
+	replay            *Replay // ceiling b: its committer counts batches
+	// lag, when set, is how many audit records wait for their AuditEvent:
+	// after each window the bench waits for it to reach 0 and reports the
+	// time as the catch-up.
+	lag func(context.Context) (int64, error)
+}
+
+// catchUpLimit bounds the wait for one catch-up: at the 0.4 ms a record
+// that docs/resilience.md measured, 10,000 records take seconds.
+const catchUpLimit = 5 * time.Minute
+
+// serverLag reads a spawned server's projection lag off /metrics.
+func serverLag(c *Client) func(context.Context) (int64, error) {
+	return func(ctx context.Context) (int64, error) {
+		m, err := c.AuditMetrics(ctx)
+		return int64(m.Lag), err
+	}
 }
 
 // bench is a run in progress.
 type bench struct {
-	cfg    BenchConfig
-	report *Report
-	stats  map[[2]string]*Stats
-	peak   map[[2]string]int64
-	commit map[[2]string]*Commits
-	order  [][2]string
+	cfg     BenchConfig
+	report  *Report
+	stats   map[[2]string]*Stats
+	peak    map[[2]string]int64
+	commit  map[[2]string]*Commits
+	catchUp map[[2]string]*CatchUp
+	order   [][2]string
 }
 
 // Bench seeds a fresh store, spawns the server on it, and measures every
@@ -105,7 +121,7 @@ func Bench(ctx context.Context, cfg BenchConfig) (*Report, error) {
 	} else if err := os.MkdirAll(dir, 0o750); err != nil {
 		return nil, fmt.Errorf("bench: work directory: %w", err)
 	}
-	b := &bench{cfg: cfg, stats: map[[2]string]*Stats{}, peak: map[[2]string]int64{}, commit: map[[2]string]*Commits{},
+	b := &bench{cfg: cfg, stats: map[[2]string]*Stats{}, peak: map[[2]string]int64{}, commit: map[[2]string]*Commits{}, catchUp: map[[2]string]*CatchUp{},
 		report: &Report{Started: time.Now().UTC(), Machine: ThisMachine(), Dataset: cfg.Data, Settings: Settings{
 			SliceS: cfg.Slice.Seconds(), WarmupS: cfg.Warmup.Seconds(), Rounds: cfg.Rounds,
 			Concurrency: cfg.Concurrency, TxConcurrency: cfg.TxConcurrency}}}
@@ -166,35 +182,34 @@ func (b *bench) run(ctx context.Context, dir string) error {
 	if err := t.Check(ctx); err != nil {
 		return fmt.Errorf("bench: the server fails a workload before any load: %w", err)
 	}
-	counter, err := OpenCommitCounter(dbPath)
-	if err != nil {
-		return err
+	if _, err := client.AuditMetrics(ctx); err != nil {
+		return fmt.Errorf("bench: the server's /metrics: %w", err)
 	}
-	defer counter.Close()
 
-	server := func(workload string, conc int, perRequest float64) side {
+	server := func(workload string, conc int) side {
 		ops, _ := t.Workload(workload)
-		return side{workload: workload, against: againstServer, conc: conc, ops: ops, pid: srv.Pid, counter: counter, perRequest: perRequest}
+		return side{workload: workload, against: againstServer, conc: conc, ops: ops, pid: srv.Pid, metrics: client, lag: serverLag(client)}
 	}
 	ceilingA := side{workload: "static", against: againstCeilingA, conc: cfg.Concurrency, pid: srv.Pid}
 	ceilingA.ops, _ = t.Workload("static")
 	ceilingB := func(workload string, conc int) side {
 		ops, _ := replay.Workload(workload)
-		return side{workload: workload, against: againstCeilingB, conc: conc, ops: ops, replay: replay}
+		lag := func(context.Context) (int64, error) { return replay.Lag() }
+		return side{workload: workload, against: againstCeilingB, conc: conc, ops: ops, replay: replay, lag: lag}
 	}
 	for _, phase := range cfg.Phases {
 		var err error
 		switch phase {
 		case "read":
-			err = b.interleave(ctx, server("read", cfg.Concurrency, 1), ceilingA)
+			err = b.interleave(ctx, server("read", cfg.Concurrency), ceilingA)
 		case "create-vitals":
-			err = b.interleave(ctx, server("create-vitals", cfg.Concurrency, 1), ceilingB("create-vitals", cfg.Concurrency))
+			err = b.interleave(ctx, server("create-vitals", cfg.Concurrency), ceilingB("create-vitals", cfg.Concurrency))
 		case "search":
-			err = b.interleave(ctx, server("search", cfg.Concurrency, 1))
+			err = b.interleave(ctx, server("search", cfg.Concurrency))
 		case "transaction":
-			err = b.interleave(ctx, server("transaction", cfg.TxConcurrency, 22), ceilingB("transaction", cfg.TxConcurrency))
+			err = b.interleave(ctx, server("transaction", cfg.TxConcurrency), ceilingB("transaction", cfg.TxConcurrency))
 		case "mixed":
-			err = b.interleave(ctx, server("mixed", cfg.Concurrency, 0))
+			err = b.interleave(ctx, server("mixed", cfg.Concurrency))
 		}
 		if err != nil {
 			return err
@@ -225,6 +240,7 @@ func (b *bench) auditPair(ctx context.Context, dbPath, dir, secret string) error
 	}
 	var targets []*Target
 	var pids []int
+	var lags []func(context.Context) (int64, error)
 	for _, s := range []struct{ name, audit, against string }{
 		{"audit-on", "on", againstAuditOn}, {"audit-off", "off", againstAuditOff},
 	} {
@@ -248,7 +264,11 @@ func (b *bench) auditPair(ctx context.Context, dbPath, dir, secret string) error
 		if err := t.Check(ctx); err != nil {
 			return fmt.Errorf("bench: %s fails a workload before any load: %w", s.against, err)
 		}
-		targets, pids = append(targets, t), append(pids, srv.Pid)
+		var lag func(context.Context) (int64, error)
+		if s.audit == "on" { // audit off has no recorder, hence no projection
+			lag = serverLag(c)
+		}
+		targets, pids, lags = append(targets, t), append(pids, srv.Pid), append(lags, lag)
 	}
 	for _, w := range b.cfg.AuditWorkloads {
 		var sides []side
@@ -257,7 +277,7 @@ func (b *bench) auditPair(ctx context.Context, dbPath, dir, secret string) error
 			if err != nil {
 				return err
 			}
-			sides = append(sides, side{workload: w, against: against, conc: b.cfg.Concurrency, ops: ops, pid: pids[i]})
+			sides = append(sides, side{workload: w, against: against, conc: b.cfg.Concurrency, ops: ops, pid: pids[i], lag: lags[i]})
 		}
 		if err := b.interleave(ctx, sides...); err != nil {
 			return err
@@ -281,11 +301,11 @@ func (b *bench) interleave(ctx context.Context, sides ...side) error {
 
 // slice runs one measured slice of a side and records it.
 func (b *bench) slice(ctx context.Context, s side, round int) error {
-	var mark int64
-	if s.counter != nil {
+	var before AuditMetrics
+	if s.metrics != nil {
 		var err error
-		if mark, err = s.counter.Mark(ctx); err != nil {
-			return err
+		if before, err = s.metrics.AuditMetrics(ctx); err != nil {
+			return fmt.Errorf("bench %s against %s: %w", s.workload, s.against, err)
 		}
 	}
 	var beforeC, beforeR int64
@@ -301,16 +321,28 @@ func (b *bench) slice(ctx context.Context, s side, round int) error {
 		return fmt.Errorf("bench %s against %s: %w", s.workload, s.against, err)
 	}
 	ph := Phase{Workload: s.workload, Against: s.against, Round: round, Summary: st.Summary()}
+	if s.lag != nil {
+		// The projection the window left behind is done before the next
+		// side's window starts, so that it does not slow that one down.
+		n, took, err := waitCaughtUp(ctx, s.lag, catchUpLimit)
+		if err != nil {
+			return fmt.Errorf("bench %s against %s: %w", s.workload, s.against, err)
+		}
+		ph.CatchUp = &CatchUp{Slices: 1, Records: n, Seconds: took.Seconds()}
+	}
 	if sampler != nil {
 		ph.PeakRSSMB = mb(sampler.Stop())
 	}
 	switch {
-	case s.counter != nil && s.perRequest > 0:
-		c, err := s.counter.Since(ctx, mark, s.perRequest)
+	case s.metrics != nil:
+		after, err := s.metrics.AuditMetrics(ctx)
 		if err != nil {
-			return err
+			return fmt.Errorf("bench %s against %s: %w", s.workload, s.against, err)
 		}
-		ph.Commits = c
+		ph.Commits = &Commits{Commits: int64(after.Commits - before.Commits)}
+		if ph.Commits.Commits > 0 {
+			ph.Commits.PerCommit = (after.Requests - before.Requests) / (after.Commits - before.Commits)
+		}
 	case s.replay != nil:
 		c, r := s.replay.g.commits.Load()-beforeC, s.replay.g.requests.Load()-beforeR
 		ph.Commits = &Commits{Commits: c}
@@ -320,8 +352,12 @@ func (b *bench) slice(ctx context.Context, s side, round int) error {
 	}
 	b.record(s, ph, st)
 	sum := ph.Summary
-	fmt.Fprintf(b.cfg.Log, "round %d %-14s %-42s %7.0f req/s  p50 %6.2f  p99 %7.2f ms  errors %d  unanswered at end %d (oldest %.0f ms)\n",
-		round, s.workload, s.against, sum.Throughput, sum.Latency.P50, sum.Latency.P99, sum.Errors, sum.Late, sum.LateMaxAge)
+	catchUp := ""
+	if c := ph.CatchUp; c != nil {
+		catchUp = fmt.Sprintf("  catch-up %.2f s (%d records)", c.Seconds, c.Records)
+	}
+	fmt.Fprintf(b.cfg.Log, "round %d %-14s %-42s %7.0f req/s  p50 %6.2f  p99 %7.2f ms  errors %d  unanswered at end %d (oldest %.0f ms)%s\n",
+		round, s.workload, s.against, sum.Throughput, sum.Latency.P50, sum.Latency.P99, sum.Errors, sum.Late, sum.LateMaxAge, catchUp)
 	return nil
 }
 
@@ -348,6 +384,16 @@ func (b *bench) record(s side, ph Phase, st *Stats) {
 		if c.Commits > 0 {
 			c.PerCommit = total / float64(c.Commits)
 		}
+	}
+	if ph.CatchUp != nil {
+		c := b.catchUp[k]
+		if c == nil {
+			c = &CatchUp{}
+			b.catchUp[k] = c
+		}
+		c.Slices += ph.CatchUp.Slices
+		c.Records += ph.CatchUp.Records
+		c.Seconds += ph.CatchUp.Seconds
 	}
 }
 

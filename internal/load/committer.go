@@ -5,33 +5,49 @@ import (
 	"errors"
 	"sync"
 	"sync/atomic"
+	"time"
 
+	"github.com/clinic/ehr/internal/audit"
 	"github.com/clinic/ehr/internal/store"
 )
 
 // groupCommitter is the audit recorder's commit strategy with none of its
-// content: callers queue units, and one goroutine takes whatever queued
-// while the previous commit ran (at most maxBatch) and commits it as one
-// storage transaction. finish, when set, appends rows for the batch
-// (ceiling b's AuditEvents) inside that transaction.
+// content (internal/audit/sequencer.go): callers queue units, and one
+// goroutine takes whatever queued while the previous commit ran (at most
+// maxBatch; a batch of a few waits audit.GatherFor for those in flight) and
+// commits it as one storage transaction. finish, when set, appends rows for
+// the batch (ceiling b's audit log records) inside that transaction. Between
+// commits it works off its backlog (ceiling b's AuditEvent projection) under
+// the recorder's policy: when no request came for audit.ProjectionIdleGrace,
+// and after every commit while more than maxLag records wait.
 type groupCommitter struct {
 	st       store.Store
 	maxBatch int
 	finish   func(tx store.Tx, batch []*pending) error
+	backlog  backlog // nil: nothing to do between commits
+	maxLag   int64
 
-	mu     sync.Mutex
-	queue  []*pending
-	closed bool
-	wake   chan struct{}
-	done   chan struct{}
+	mu         sync.Mutex
+	queue      []*pending
+	closed     bool
+	backlogErr error // the backlog's first failure: it is not retried
+	wake       chan struct{}
+	done       chan struct{}
 
 	commits, requests atomic.Int64
+}
+
+// backlog is work left after the commits: it reports how much waits, and
+// does the next piece of it in a storage transaction of its own.
+type backlog interface {
+	lag() int64
+	step(ctx context.Context) error
 }
 
 // pending is one caller waiting for its unit to be committed.
 type pending struct {
 	unit    func(store.Tx) error // nil: nothing to write, only rows for finish
-	events  int                  // AuditEvent rows finish appends for it
+	events  int                  // audit records finish appends for it
 	unitErr error                // the unit's own failure (its writes were rolled back)
 	err     error                // the commit's failure: nothing of the batch was stored
 	done    chan struct{}
@@ -40,8 +56,8 @@ type pending struct {
 // recorderMaxBatch is the recorder's default batch bound (audit.Options).
 const recorderMaxBatch = 256
 
-func newGroupCommitter(st store.Store, finish func(store.Tx, []*pending) error) *groupCommitter {
-	g := &groupCommitter{st: st, maxBatch: recorderMaxBatch, finish: finish,
+func newGroupCommitter(st store.Store, finish func(store.Tx, []*pending) error, bl backlog) *groupCommitter {
+	g := &groupCommitter{st: st, maxBatch: recorderMaxBatch, finish: finish, backlog: bl, maxLag: audit.DefaultMaxProjectionLag,
 		wake: make(chan struct{}, 1), done: make(chan struct{})}
 	go g.run()
 	return g
@@ -61,23 +77,32 @@ func (g *groupCommitter) Do(unit func(store.Tx) error, events int) (unitErr, err
 	}
 	g.queue = append(g.queue, p)
 	g.mu.Unlock()
-	select {
-	case g.wake <- struct{}{}:
-	default:
-	}
+	g.signal()
 	<-p.done
 	return p.unitErr, p.err
 }
 
-// Close commits what is queued and stops.
-func (g *groupCommitter) Close() {
+// BacklogErr is the backlog's failure, if it failed: the committer then
+// leaves it alone.
+func (g *groupCommitter) BacklogErr() error {
 	g.mu.Lock()
-	g.closed = true
-	g.mu.Unlock()
+	defer g.mu.Unlock()
+	return g.backlogErr
+}
+
+func (g *groupCommitter) signal() {
 	select {
 	case g.wake <- struct{}{}:
 	default:
 	}
+}
+
+// Close commits what is queued, works off the backlog, and stops.
+func (g *groupCommitter) Close() {
+	g.mu.Lock()
+	g.closed = true
+	g.mu.Unlock()
+	g.signal()
 	<-g.done
 }
 
@@ -90,26 +115,86 @@ func (g *groupCommitter) MeanBatch() float64 {
 	return float64(g.requests.Load()) / float64(c)
 }
 
+// run mirrors the recorder's sequencer loop (audit.(*Recorder).run).
 func (g *groupCommitter) run() {
 	defer close(g.done)
+	idle := time.NewTimer(time.Hour)
+	defer idle.Stop()
+	var busy time.Time // when the last batch was committed
 	for {
-		g.mu.Lock()
-		n := min(len(g.queue), g.maxBatch)
-		batch := append([]*pending(nil), g.queue[:n]...)
-		rest := copy(g.queue, g.queue[n:])
-		clear(g.queue[rest:])
-		g.queue = g.queue[:rest]
-		closed := g.closed
-		g.mu.Unlock()
+		batch, closed := g.take(nil)
+		if len(batch) > 1 && len(batch) < audit.GatherBelow && !closed {
+			time.Sleep(audit.GatherFor)
+			batch, _ = g.take(batch)
+		}
 		if len(batch) > 0 {
 			g.commit(batch)
+			busy = time.Now()
+			if g.due(false) {
+				for g.step() && g.overLag() {
+				}
+			}
 			continue
 		}
 		if closed {
+			if g.due(true) && g.step() {
+				continue
+			}
 			return
 		}
-		<-g.wake
+		if g.due(false) {
+			g.step()
+			continue
+		}
+		wait := time.Hour
+		if g.due(true) {
+			if wait = audit.ProjectionIdleGrace - time.Since(busy); wait <= 0 {
+				g.step()
+				continue
+			}
+		}
+		idle.Reset(wait)
+		select {
+		case <-g.wake:
+		case <-idle.C:
+		}
 	}
+}
+
+// take appends to batch what the queue holds, within maxBatch, and reports
+// whether the committer is closed.
+func (g *groupCommitter) take(batch []*pending) ([]*pending, bool) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	n := min(len(g.queue), g.maxBatch-len(batch))
+	batch = append(batch, g.queue[:n]...)
+	rest := copy(g.queue, g.queue[n:])
+	clear(g.queue[rest:])
+	g.queue = g.queue[:rest]
+	return batch, g.closed
+}
+
+// due reports whether to work on the backlog now: when more than maxLag
+// records wait, or when idle and behind.
+func (g *groupCommitter) due(idle bool) bool {
+	if g.backlog == nil || g.BacklogErr() != nil {
+		return false
+	}
+	lag := g.backlog.lag()
+	return lag > g.maxLag || (idle && lag > 0)
+}
+
+func (g *groupCommitter) overLag() bool { return g.backlog.lag() > g.maxLag }
+
+// step does one piece of the backlog and reports whether it worked.
+func (g *groupCommitter) step() bool {
+	if err := g.backlog.step(context.Background()); err != nil {
+		g.mu.Lock()
+		g.backlogErr = err
+		g.mu.Unlock()
+		return false
+	}
+	return true
 }
 
 func (g *groupCommitter) commit(batch []*pending) {

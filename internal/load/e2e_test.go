@@ -1,10 +1,12 @@
 package load
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"log/slog"
 	"net/http/httptest"
+	"net/url"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -13,6 +15,9 @@ import (
 	"github.com/clinic/ehr/internal/app"
 	"github.com/clinic/ehr/internal/audit"
 	"github.com/clinic/ehr/internal/config"
+	"github.com/clinic/ehr/internal/search"
+	"github.com/clinic/ehr/internal/store"
+	"github.com/clinic/ehr/internal/store/sqlite"
 )
 
 const testSecret = "load-test-secret-0123456789abcdef0123456789"
@@ -142,25 +147,77 @@ func TestReplayWritesAVerifiableLog(t *testing.T) {
 	if !rep.OK() || rep.Size == 0 {
 		t.Fatalf("the replayed audit log does not verify: %+v", rep)
 	}
-	commits, requests := r.g.commits.Load(), r.g.requests.Load()
+	// The AuditEvents follow the log once the committer is idle, with the
+	// server's index entries: searchable by patient.
+	if _, _, err := waitCaughtUp(ctx, func(context.Context) (int64, error) { return r.Lag() }, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	entries, err := r.st.LogEntries(ctx, 0, rep.Size)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		res, err := r.st.Read(ctx, "AuditEvent", e.ResourceID)
+		if err != nil {
+			t.Fatalf("record %d: its AuditEvent: %v", e.Seq, err)
+		}
+		if !bytes.Equal(res.Body, e.Body) {
+			t.Fatalf("record %d: the AuditEvent is not the log's body", e.Seq)
+		}
+	}
+	reg, err := NewRegistry()
+	if err != nil {
+		t.Fatal(err)
+	}
+	q, err := reg.Parse("AuditEvent", url.Values{"patient": {"Patient/p-000000"}}, search.Options{Strict: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	found, err := r.st.Search(ctx, &store.Query{Type: "AuditEvent", Where: q.Where, Count: 0, Total: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if int64(found.Total) != rep.Size {
+		t.Errorf("search by patient found %d AuditEvents, log has %d", found.Total, rep.Size)
+	}
 	if err := r.Close(); err != nil {
 		t.Fatal(err)
 	}
+}
 
-	cc, err := OpenCommitCounter(path)
+// The ceiling's AuditEvent body is the recorder's, byte for byte, for the
+// same event, id and clock: the leaf hash and the projection's work are
+// the server's.
+func TestAuditTemplateIsTheRecordersBytes(t *testing.T) {
+	ctx := context.Background()
+	st, err := sqlite.Open(filepath.Join(t.TempDir(), "rec.db"), sqlite.Options{Synchronous: "NORMAL"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer cc.Close()
-	got, err := cc.Since(ctx, 0, 1)
+	defer st.Close()
+	now := time.Date(2026, 11, 23, 19, 0, 0, 123e6, time.UTC)
+	const id = "0123456789abcdefghijkl"
+	rec, err := audit.NewRecorder(ctx, st, audit.Options{Now: func() time.Time { return now }, NewID: func() string { return id }})
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Commits in the same millisecond merge in the count: never more than
-	// the committer made, and AuditEvents are all there.
-	if got.Commits < 1 || got.Commits > commits || got.Events != rep.Size {
-		t.Errorf("counted %d commits and %d events; committer made %d commits of %d requests, log has %d",
-			got.Commits, got.Events, commits, requests, rep.Size)
+	ev := auditEvent("create", "Observation/o-1/_history/1", "p-000000", now)
+	tmpl, err := auditRow(ev, id, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := rec.Record(ctx, ev); err != nil {
+		t.Fatal(err)
+	}
+	if err := rec.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	entries, err := st.LogEntries(ctx, 0, 1)
+	if err != nil || len(entries) != 1 {
+		t.Fatalf("LogEntries: %v, %d entries", err, len(entries))
+	}
+	if !bytes.Equal(entries[0].Body, tmpl.w.Resource.Body) {
+		t.Errorf("template body differs from the recorder's:\n%s\n%s", tmpl.w.Resource.Body, entries[0].Body)
 	}
 }
 

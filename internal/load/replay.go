@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/clinic/ehr/fhir"
+	"github.com/clinic/ehr/internal/app"
 	"github.com/clinic/ehr/internal/engine"
 	"github.com/clinic/ehr/internal/store"
 	"github.com/clinic/ehr/internal/store/sqlite"
@@ -16,11 +17,13 @@ import (
 // Replay is ceiling b: the rows the server writes for create-vitals and
 // for a lab transaction, put straight into a SQLite store with the server's
 // commit strategy (many goroutines submitting, one committer, batches of
-// up to 256, durable commits) and the AuditEvents and log records the
-// recorder would append. Rows are built once by the engine and the
-// recorder's rendering and stamped out with fresh ids, so the ratio of a
-// workload to it is the cost of HTTP, JSON, validation, rules, auth and
-// audit rendering.
+// up to 256, durable commits) and its audit writes: the log records the
+// recorder appends in each group commit (the AuditEvent's body, leaf and
+// tree hashes), and afterwards the AuditEvent resources with their index
+// entries, projected by the same committer under the recorder's policy.
+// Rows are built once by the engine and the recorder's rendering and
+// stamped out with fresh ids, so the ratio of a workload to it is the cost
+// of HTTP, JSON, validation, rules, auth and audit rendering.
 type Replay struct {
 	st      *sqlite.Store
 	g       *groupCommitter
@@ -46,11 +49,16 @@ func OpenReplay(ctx context.Context, path string) (*Replay, error) {
 		_ = st.Close()
 		return nil, err
 	}
-	if r.log, err = newLogAppender(ctx, st); err != nil {
+	reg, err := NewRegistry()
+	if err != nil {
 		_ = st.Close()
 		return nil, err
 	}
-	r.g = newGroupCommitter(st, r.appendAudit)
+	if r.log, err = newLogAppender(ctx, st, app.AuditIndex(reg)); err != nil {
+		_ = st.Close()
+		return nil, fmt.Errorf("replay: %w", err)
+	}
+	r.g = newGroupCommitter(st, r.appendAudit, r.log)
 	return r, nil
 }
 
@@ -84,16 +92,13 @@ func (r *Replay) build(ctx context.Context) error {
 		}
 		r.labs = append(r.labs, t)
 	}
-	reg, err := NewRegistry()
-	if err != nil {
-		return err
-	}
 	entity := "Observation/" + r.vital.w.Resource.ID + "/_history/1"
-	r.auditEv, err = auditRow(reg, "create", entity, patient)
+	stamp := time.Now().UTC().Truncate(time.Millisecond)
+	r.auditEv, err = auditRow(auditEvent("create", entity, patient, stamp), engine.NewID(), stamp)
 	return err
 }
 
-// appendAudit is the committer's finish: each request's AuditEvents.
+// appendAudit is the committer's finish: each request's audit records.
 func (r *Replay) appendAudit(tx store.Tx, batch []*pending) error {
 	var rows []store.Write
 	for _, p := range batch {
@@ -104,7 +109,24 @@ func (r *Replay) appendAudit(tx store.Tx, batch []*pending) error {
 	return r.log.append(tx, rows)
 }
 
-// Close stops the committer and closes the store.
+// Lag is how many audit records wait for their AuditEvent resource; the
+// error is the projection's, once it failed (it is not retried).
+func (r *Replay) Lag() (int64, error) {
+	if err := r.g.BacklogErr(); err != nil {
+		return 0, err
+	}
+	return r.log.lag(), nil
+}
+
+// WaitCaughtUp waits until every audit record has its AuditEvent (the
+// committer projects them once idle, as the server does) and reports how
+// many waited and how long it took.
+func (r *Replay) WaitCaughtUp(ctx context.Context) (records int64, took time.Duration, err error) {
+	return waitCaughtUp(ctx, func(context.Context) (int64, error) { return r.Lag() }, catchUpLimit)
+}
+
+// Close stops the committer (after it has projected what waits) and closes
+// the store.
 func (r *Replay) Close() error {
 	r.g.Close()
 	if err := r.st.Close(); err != nil {

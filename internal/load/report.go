@@ -40,6 +40,26 @@ type Phase struct {
 	Summary   Summary  `json:"summary"`
 	PeakRSSMB float64  `json:"peak_rss_mb,omitempty"`
 	Commits   *Commits `json:"commits,omitempty"`
+	CatchUp   *CatchUp `json:"catch_up,omitempty"`
+}
+
+// Commits are the group commits (fsyncs) of a window.
+type Commits struct {
+	Commits   int64   `json:"commits"`
+	Events    int64   `json:"audit_events,omitempty"`
+	Resources int64   `json:"resources,omitempty"` // other than AuditEvents
+	PerCommit float64 `json:"requests_per_commit"`
+}
+
+// CatchUp is the audit projection that measured windows left behind: the
+// records still waiting for their AuditEvent resource when a window ended,
+// and the time until none did (the server projects them once idle for
+// 20 ms, as ceiling b does). Window plus catch-up is what a load that never
+// stops would get.
+type CatchUp struct {
+	Slices  int     `json:"slices"`
+	Records int64   `json:"records"`
+	Seconds float64 `json:"seconds"`
 }
 
 // Figure is one workload against one target, merged over its rounds, with
@@ -55,6 +75,27 @@ type Figure struct {
 	// CeilingRate is the ceiling's throughput (resources/s for transactions)
 	// that Ratio divides by.
 	CeilingRate float64 `json:"ceiling_rate,omitempty"`
+	// With a catch-up: successful requests and resources per second of
+	// window plus catch-up, and the ratio of those rates to the ceiling's
+	// (whose rate is its burst rate when it has no catch-up).
+	CatchUp        *CatchUp `json:"catch_up,omitempty"`
+	Sustained      float64  `json:"sustained_rate,omitempty"`
+	SustainedUnits float64  `json:"sustained_unit_rate,omitempty"`
+	SustainedRatio float64  `json:"sustained_ratio,omitempty"`
+}
+
+// sustainedRate is the figure's throughput with its catch-up, in
+// resources/s when units is set.
+func (f *Figure) sustainedRate(units bool) float64 {
+	switch {
+	case f.CatchUp == nil && units:
+		return f.Summary.UnitRate
+	case f.CatchUp == nil:
+		return f.Summary.Throughput
+	case units:
+		return f.SustainedUnits
+	}
+	return f.Sustained
 }
 
 // TargetCheck is one target of the issue, measured.
@@ -98,22 +139,29 @@ func (r *Report) WriteTable(w io.Writer) error {
 		r.Dataset.Patients, r.Dataset.Observations, r.Dataset.Patients*r.Dataset.Appointments)
 	fmt.Fprintf(w, "each figure: %d round(s) of %.0fs, interleaved with its ceiling\n\n", r.Settings.Rounds, r.Settings.SliceS)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "workload\tagainst\tconc\treq/s\tres/s\tp50 ms\tp90 ms\tp99 ms\tmax ms\terrors\treq/commit\tratio\t")
+	fmt.Fprintln(tw, "workload\tagainst\tconc\treq/s\tres/s\tp50 ms\tp90 ms\tp99 ms\tmax ms\terrors\treq/commit\tcatch-up s\tsust. req/s\tratio\t")
 	for _, f := range r.Figures {
 		s := f.Summary
-		res, per, ratio := "", "", ""
+		res, per, ratio, catchUp, sust := "", "", "", "", ""
 		if s.UnitRate > 0 && s.UnitRate != s.Throughput {
 			res = fmt.Sprintf("%.0f", s.UnitRate)
 		}
 		if f.Commits != nil && f.Commits.PerCommit > 0 {
 			per = fmt.Sprintf("%.1f", f.Commits.PerCommit)
 		}
+		if c := f.CatchUp; c != nil && c.Slices > 0 {
+			catchUp = fmt.Sprintf("%.2f", c.Seconds/float64(c.Slices)) // per window
+			sust = fmt.Sprintf("%.0f", f.Sustained)
+		}
 		if f.Ceiling != "" {
 			ratio = fmt.Sprintf("%.2f × %s", f.Ratio, shortCeiling(f.Ceiling))
+			if f.SustainedRatio > 0 {
+				ratio += fmt.Sprintf(" (sust. %.2f)", f.SustainedRatio)
+			}
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%.0f\t%s\t%.2f\t%.2f\t%.2f\t%.1f\t%d\t%s\t%s\t\n",
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%.0f\t%s\t%.2f\t%.2f\t%.2f\t%.1f\t%d\t%s\t%s\t%s\t%s\t\n",
 			f.Workload, f.Against, s.Concurrency, s.Throughput, res,
-			s.Latency.P50, s.Latency.P90, s.Latency.P99, s.Latency.Max, s.Errors, per, ratio)
+			s.Latency.P50, s.Latency.P90, s.Latency.P99, s.Latency.Max, s.Errors, per, catchUp, sust, ratio)
 	}
 	if err := tw.Flush(); err != nil {
 		return err

@@ -11,7 +11,7 @@ import (
 
 func sampleBench() *bench {
 	b := &bench{cfg: BenchConfig{AuditWorkloads: []string{"read"}, Data: DefaultDataset()}, stats: map[[2]string]*Stats{},
-		peak: map[[2]string]int64{}, commit: map[[2]string]*Commits{},
+		peak: map[[2]string]int64{}, commit: map[[2]string]*Commits{}, catchUp: map[[2]string]*CatchUp{},
 		report: &Report{Started: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC), Machine: ThisMachine(), Dataset: DefaultDataset()}}
 	add := func(workload, against string, n int, d time.Duration, units int, commits *Commits) {
 		st := newStats()
@@ -30,6 +30,10 @@ func sampleBench() *bench {
 	add("static", againstCeilingA, 1000, time.Millisecond, 0, nil)
 	add("create-vitals", againstServer, 400, 30*time.Millisecond, 1, &Commits{Commits: 20, Events: 400, PerCommit: 20})
 	add("create-vitals", againstCeilingB, 1000, 5*time.Millisecond, 1, &Commits{Commits: 50, PerCommit: 20})
+	// Each window leaves its projection behind: 1 s for the server, 0.25 s
+	// for the ceiling.
+	b.catchUp[[2]string{"create-vitals", againstServer}] = &CatchUp{Slices: 1, Records: 400, Seconds: 1}
+	b.catchUp[[2]string{"create-vitals", againstCeilingB}] = &CatchUp{Slices: 1, Records: 1000, Seconds: 0.25}
 	b.finish()
 	return b
 }
@@ -38,6 +42,10 @@ func TestReportRatiosAndTargets(t *testing.T) {
 	r := sampleBench().report
 	if f := r.figureOf("read", againstServer); f == nil || f.Ratio != 0.6 || f.Ceiling != againstCeilingA {
 		t.Fatalf("read figure %+v: want ratio 0.6 to ceiling a", f)
+	}
+	// 400 requests in 2 s against 1000 in 1.25 s.
+	if f := r.figureOf("create-vitals", againstServer); f == nil || f.Sustained != 200 || f.SustainedRatio != 0.25 {
+		t.Fatalf("create-vitals figure %+v: want 200 req/s sustained, 0.25 × ceiling b's 800", f)
 	}
 	verdicts := map[string]bool{}
 	for _, tc := range r.Targets {
@@ -77,7 +85,7 @@ func TestReportJSONRoundTripAndTable(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := buf.String()
-	for _, want := range []string{"0.60 × ceiling-a", "0.40 × ceiling-b", "MISSED", "create-vitals: requests per fsync", "20.0"} {
+	for _, want := range []string{"0.60 × ceiling-a", "0.40 × ceiling-b (sust. 0.25)", "MISSED", "create-vitals: requests per fsync", "20.0"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("table lacks %q:\n%s", want, out)
 		}

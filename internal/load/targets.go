@@ -25,6 +25,13 @@ func (b *bench) finish() {
 	for _, k := range b.order {
 		st := b.stats[k]
 		f := Figure{Workload: k[0], Against: k[1], Summary: st.Summary(), PeakRSSMB: mb(b.peak[k]), Commits: b.commit[k]}
+		if c := b.catchUp[k]; c != nil {
+			f.CatchUp = c
+			if total := st.Window.Seconds() + c.Seconds; total > 0 {
+				f.Sustained = float64(st.Requests()-st.Errors) / total
+				f.SustainedUnits = float64(st.Units) / total
+			}
+		}
 		r.Figures = append(r.Figures, f)
 	}
 	ratio := func(workload, against, ceilWorkload, ceilAgainst string, units bool) {
@@ -38,6 +45,9 @@ func (b *bench) finish() {
 		}
 		if den > 0 {
 			f.Ceiling, f.Ratio, f.CeilingRate = ceilAgainst, num/den, den
+		}
+		if sden := c.sustainedRate(units); f.CatchUp != nil && sden > 0 {
+			f.SustainedRatio = f.sustainedRate(units) / sden
 		}
 	}
 	ratio("read", againstServer, "static", againstCeilingA, false)
@@ -84,12 +94,12 @@ func (b *bench) targets() []TargetCheck {
 	if f := r.figureOf("create-vitals", againstServer); f != nil {
 		if f.Ceiling != "" {
 			add("create-vitals: throughput", "≥ 0.50 × ceiling b", fmt.Sprintf("%.2f × (%.0f / %.0f req/s)",
-				f.Ratio, f.Summary.Throughput, f.CeilingRate), f.Ratio >= 0.5, "")
+				f.Ratio, f.Summary.Throughput, f.CeilingRate), f.Ratio >= 0.5, sustainedNote(f))
 		}
 		p99("create-vitals: p99", f, 20, "")
 		if f.Commits != nil {
 			add("create-vitals: requests per fsync", "≥ 10", fmt.Sprintf("%.1f (%d commits)", f.Commits.PerCommit, f.Commits.Commits),
-				f.Commits.PerCommit >= 10, "read off the AuditEvent rows: an upper bound")
+				f.Commits.PerCommit >= 10, "ehr_audit_commit_batch_size on /metrics")
 		}
 	}
 	if f := r.figureOf("search", againstServer); f != nil {
@@ -106,12 +116,19 @@ func (b *bench) targets() []TargetCheck {
 		if f.Ceiling != "" {
 			note = fmt.Sprintf("%.2f × ceiling b (%.0f resources/s)", f.Ratio, f.CeilingRate)
 		}
+		if f.CatchUp != nil {
+			sust := fmt.Sprintf("%.0f resources/s sustained", f.SustainedUnits)
+			if f.SustainedRatio > 0 {
+				sust += fmt.Sprintf(", %.2f × ceiling b's", f.SustainedRatio)
+			}
+			note = joinNotes(note, sust)
+		}
 		add("transaction import", "≥ 5,000 resources/s", fmt.Sprintf("%.0f resources/s", f.Summary.UnitRate), f.Summary.UnitRate >= 5000, note)
 	}
 	for _, aw := range b.cfg.AuditWorkloads {
 		if f := r.figureOf(aw, againstAuditOn); f != nil && f.Ceiling != "" {
 			add("audit overhead ("+aw+")", "on ≥ 0.85 × off", fmt.Sprintf("%.2f × (%.0f / %.0f req/s)",
-				f.Ratio, f.Summary.Throughput, f.CeilingRate), f.Ratio >= 0.85, "ehrd -tags ehrbench, EHR_BENCH_AUDIT=on vs off")
+				f.Ratio, f.Summary.Throughput, f.CeilingRate), f.Ratio >= 0.85, joinNotes("ehrd -tags ehrbench, EHR_BENCH_AUDIT=on vs off", sustainedNote(f)))
 		}
 	}
 	var errs int64
@@ -120,4 +137,20 @@ func (b *bench) targets() []TargetCheck {
 	}
 	add("every response verified", "0 wrong", fmt.Sprintf("%d wrong", errs), errs == 0, "")
 	return out
+}
+
+// sustainedNote gives a figure's ratio with the catch-up its windows left
+// behind (the throughput targets are checked on the windows alone).
+func sustainedNote(f *Figure) string {
+	if f.CatchUp == nil || f.SustainedRatio == 0 {
+		return ""
+	}
+	return fmt.Sprintf("sustained (window + catch-up): %.2f × (%.0f req/s)", f.SustainedRatio, f.Sustained)
+}
+
+func joinNotes(a, b string) string {
+	if a == "" || b == "" {
+		return a + b
+	}
+	return a + "; " + b
 }

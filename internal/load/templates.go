@@ -11,7 +11,6 @@ import (
 
 	"github.com/clinic/ehr/internal/audit"
 	"github.com/clinic/ehr/internal/engine"
-	"github.com/clinic/ehr/internal/search"
 	"github.com/clinic/ehr/internal/store"
 )
 
@@ -94,29 +93,28 @@ func (t *captureTx) AppendLog([]store.LogEntry, []store.LogHash) error {
 	return errors.New("capture: no audit log here")
 }
 
-// auditRow builds the AuditEvent row the recorder stores for a create of
-// an Observation by the tool's client, with the recorder's rendering
-// (compact JSON, meta, index entries).
-func auditRow(reg *search.Registry, interaction, entity, patient string) (*rowTemplate, error) {
-	id := engine.NewID()
-	now := time.Now().UTC().Truncate(time.Millisecond)
-	ev := audit.Event{
+// auditEvent is the event the server records for a create of an
+// Observation by the tool's client, at now.
+func auditEvent(interaction, entity, patient string, now time.Time) audit.Event {
+	return audit.Event{
 		Interaction: interaction, Action: audit.ActionFor(interaction), Outcome: audit.OutcomeSuccess,
 		Agent:    audit.Agent{Subject: "ehrload", ClientID: "ehrload", JTI: engine.NewID(), Address: "127.0.0.1"},
 		Entities: []string{entity}, Patient: patient, Type: "Observation",
 		RequestID: "0123456789abcdef01234567", Recorded: now,
 	}
+}
+
+// auditRow renders ev as the recorder does (compact JSON with sorted keys
+// and its meta) under id, stamped now. The row carries no index entries:
+// the recorder appends only the body to the log in the group commit, and
+// the projection indexes it later (logAppender.step).
+func auditRow(ev audit.Event, id string, now time.Time) (*rowTemplate, error) {
 	d := ev.Resource(id)
 	d["meta"] = map[string]any{"versionId": "1", "lastUpdated": now.Format("2006-01-02T15:04:05.000Z07:00")}
 	body, err := json.Marshal(d)
 	if err != nil {
 		return nil, fmt.Errorf("template AuditEvent: %w", err)
 	}
-	entries, sortVals, err := reg.Extract("AuditEvent", d)
-	if err != nil {
-		return nil, fmt.Errorf("template AuditEvent: %w", err)
-	}
-	w := store.Write{Resource: store.Resource{Type: "AuditEvent", ID: id, VersionID: 1, LastUpdated: now, Body: body},
-		Index: entries, Sort: sortVals}
+	w := store.Write{Resource: store.Resource{Type: "AuditEvent", ID: id, VersionID: 1, LastUpdated: now, Body: body}}
 	return &rowTemplate{w: w, id: []byte(id)}, nil
 }
