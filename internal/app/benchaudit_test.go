@@ -4,10 +4,8 @@ import (
 	"context"
 	"io"
 	"log/slog"
-	"net/http/httptest"
 	"path/filepath"
 	"testing"
-	"time"
 
 	"github.com/clinic/ehr/internal/app"
 	"github.com/clinic/ehr/internal/config"
@@ -32,14 +30,5 @@ func newBenchAuditServer(t *testing.T, audit string, logw io.Writer) (*server, s
 	if err != nil {
 		return nil, path, err
 	}
-	hs := httptest.NewServer(a.Handler())
-	t.Cleanup(func() {
-		hs.Close()
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := a.Close(ctx); err != nil {
-			t.Errorf("close: %v", err)
-		}
-	})
-	return &server{t: t, URL: hs.URL, App: a}, path, nil
+	return serve(t, a), path, nil
 }

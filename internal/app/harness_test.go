@@ -93,6 +93,12 @@ func newServer(t *testing.T, storeURL string) *server {
 	if err != nil {
 		t.Fatalf("start server: %v", err)
 	}
+	return serve(t, a)
+}
+
+// serve answers HTTP with a until the test ends, then closes it.
+func serve(t *testing.T, a *app.App) *server {
+	t.Helper()
 	hs := httptest.NewServer(a.Handler())
 	t.Cleanup(func() {
 		hs.Close()

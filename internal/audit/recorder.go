@@ -154,12 +154,18 @@ func weightOf(ctx context.Context) int {
 }
 
 func (r *Recorder) enqueue(req *request) error {
+	return r.admit(func() { r.queue = append(r.queue, req) })
+}
+
+// admit runs add under the lock, unless the recorder is closed, and wakes
+// the sequencer.
+func (r *Recorder) admit(add func()) error {
 	r.mu.Lock()
 	if r.closed {
 		r.mu.Unlock()
 		return fmt.Errorf("%w: recorder closed", ErrUnavailable)
 	}
-	r.queue = append(r.queue, req)
+	add()
 	r.mu.Unlock()
 	r.signal()
 	return nil

@@ -27,14 +27,9 @@ func (r *Recorder) Sync(ctx context.Context) error {
 		return nil
 	}
 	w := &syncWaiter{target: target, done: make(chan struct{})}
-	r.mu.Lock()
-	if r.closed {
-		r.mu.Unlock()
-		return fmt.Errorf("%w: recorder closed", ErrUnavailable)
+	if err := r.admit(func() { r.waiters = append(r.waiters, w) }); err != nil {
+		return err
 	}
-	r.waiters = append(r.waiters, w)
-	r.mu.Unlock()
-	r.signal()
 	select {
 	case <-w.done:
 		return w.err
