@@ -46,24 +46,26 @@ func (r *Recorder) run() {
 			r.commit(batch)
 			busy = time.Now()
 			// A waiting Sync gets one chunk per batch, so that requests keep
-			// flowing while it catches up; the lag bound holds after every
-			// batch, however many records the batch added.
-			if r.projectionDue(false) {
-				for r.projectStep() && r.overLag() {
-				}
+			// flowing while it catches up. Past the lag bound, the batch is
+			// followed by as many records as it took the lag over the bound:
+			// small steps, so that no request waits behind a whole chunk.
+			if r.waiting() {
+				r.projectStep(projectChunk)
+			}
+			for r.overLag() && r.projectStep(r.lag()-r.opts.MaxProjectionLag) {
 			}
 			continue
 		}
 		if closed {
 			if r.projectionDue(true) { // drain the projection before stopping
-				r.projectStep()
+				r.projectStep(projectChunk)
 				continue
 			}
 			r.signCheckpoint()
 			return
 		}
 		if r.projectionDue(false) {
-			r.projectStep()
+			r.projectStep(projectChunk)
 			continue
 		}
 		// Project the lag only once no request has come for idleGrace: a
@@ -71,7 +73,7 @@ func (r *Recorder) run() {
 		wait := time.Hour
 		if r.projectionDue(true) {
 			if wait = idleGrace - time.Since(busy); wait <= 0 {
-				r.projectStep()
+				r.projectStep(projectChunk)
 				continue
 			}
 		}
@@ -80,7 +82,7 @@ func (r *Recorder) run() {
 		case <-r.wake:
 		case <-idle.C:
 			if r.projectionDue(true) {
-				r.projectStep()
+				r.projectStep(projectChunk)
 			}
 		case <-tick.C:
 			r.signCheckpoint()

@@ -48,29 +48,37 @@ func (r *Recorder) projectionDue(idle bool) bool {
 	if r.hurry.Load() {
 		return false
 	}
-	r.mu.Lock()
-	waiting := len(r.waiters) > 0
-	r.mu.Unlock()
-	if waiting {
+	if r.waiting() {
 		return true
 	}
 	if time.Now().Before(r.projRetry) {
 		return false
 	}
-	lag := r.head.size - r.projected.Load()
-	return lag > r.opts.MaxProjectionLag || (idle && lag > 0)
+	return r.lag() > r.opts.MaxProjectionLag || (idle && r.lag() > 0)
 }
 
-// overLag reports whether more than MaxProjectionLag records wait.
+// waiting reports whether a Sync waits.
+func (r *Recorder) waiting() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.waiters) > 0
+}
+
+// lag is how many records of the log as the sequencer knows it wait for
+// their AuditEvent.
+func (r *Recorder) lag() int64 { return r.head.size - r.projected.Load() }
+
+// overLag reports whether more than MaxProjectionLag records wait, and the
+// projection may run (not while Close hurries, nor right after a failure).
 func (r *Recorder) overLag() bool {
-	return !r.hurry.Load() && r.head.size-r.projected.Load() > r.opts.MaxProjectionLag
+	return !r.hurry.Load() && !time.Now().Before(r.projRetry) && r.lag() > r.opts.MaxProjectionLag
 }
 
-// projectStep writes the next chunk of AuditEvent resources and releases the
-// Sync calls it satisfies. Its target is the log as this recorder knows it,
-// or further when a Sync saw a longer log (another instance's records). It
-// reports whether it succeeded.
-func (r *Recorder) projectStep() bool {
+// projectStep writes the AuditEvent resources of up to n more records (at
+// most projectChunk) and releases the Sync calls it satisfies. Its target is
+// the log as this recorder knows it, or further when a Sync saw a longer log
+// (another instance's records). It reports whether it succeeded.
+func (r *Recorder) projectStep(n int64) bool {
 	ctx, cancel := context.WithTimeout(r.base, r.opts.CommitTimeout)
 	defer cancel()
 	target := r.head.size
@@ -80,7 +88,7 @@ func (r *Recorder) projectStep() bool {
 	}
 	r.mu.Unlock()
 
-	err := r.projectOnce(ctx, target)
+	err := r.projectOnce(ctx, target, min(max(n, 1), projectChunk))
 	if err != nil {
 		r.projOK = false
 		r.projRetry = time.Now().Add(projectRetryAfter)
@@ -90,7 +98,7 @@ func (r *Recorder) projectStep() bool {
 	return err == nil
 }
 
-func (r *Recorder) projectOnce(ctx context.Context, target int64) error {
+func (r *Recorder) projectOnce(ctx context.Context, target, n int64) error {
 	if !r.projOK {
 		done, err := projectedPrefix(ctx, r.st, target)
 		if err != nil {
@@ -103,7 +111,7 @@ func (r *Recorder) projectOnce(ctx context.Context, target int64) error {
 	if from >= target {
 		return nil
 	}
-	to := min(from+projectChunk, target)
+	to := min(from+n, target)
 	if err := project(ctx, r.st, r.opts.Index, from, to); err != nil {
 		return err
 	}
