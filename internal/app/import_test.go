@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -328,7 +329,14 @@ func TestImportSeededBundles(t *testing.T) {
 // resources per second. The server takes bodies up to 8 MiB here, as in
 // production, so batches hold 200 entries.
 func BenchmarkImport(b *testing.B) {
-	dir := seedClinic(b, seed.Config{Patients: 200, Seed: 1}, "ndjson")
+	// EHR_BENCH_IMPORT_PATIENTS sizes the clinic: past about 250 patients
+	// (10,000 audit records) the AuditEvent projection runs during the
+	// import instead of after it, and the rate is the sustained one.
+	patients := 200
+	if v, err := strconv.Atoi(os.Getenv("EHR_BENCH_IMPORT_PATIENTS")); err == nil && v > 0 {
+		patients = v
+	}
+	dir := seedClinic(b, seed.Config{Patients: patients, Seed: 1}, "ndjson")
 	tokens, err := importer.NewSecretToken([]byte(testSecret), "importer", importer.ImportScope)
 	if err != nil {
 		b.Fatal(err)
