@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -16,6 +17,8 @@ import (
 	"github.com/clinic/ehr/internal/app"
 	"github.com/clinic/ehr/internal/auth"
 	"github.com/clinic/ehr/internal/config"
+
+	_ "modernc.org/sqlite" // the driver for editing the store behind ehrctl's back
 )
 
 const secret = "ehrctl-test-secret-0123456789abcdef0123"
@@ -175,5 +178,41 @@ func TestBackup(t *testing.T) {
 	}
 	if code, _, _ := run(t, "backup", "--out", copyPath); code == 0 {
 		t.Error("backup overwrote an existing file")
+	}
+}
+
+// A server that stopped abruptly can leave its last audit records without
+// their searchable AuditEvents (internal/audit/projection.go). The
+// accounting, which searches them, must still list every access.
+func TestAccountingAfterAbruptStop(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "ehr.db")
+	pid := populate(t, "sqlite:"+path, dir)
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// As if the server had died right after the create's record: the
+	// AuditEvents of the reads and the search were never written.
+	const later = `SELECT rowid FROM resource WHERE type = 'AuditEvent' AND id IN (SELECT rid FROM audit_log WHERE seq >= 1)`
+	for _, q := range []string{`DELETE FROM idx WHERE res IN (` + later + `)`, `DELETE FROM resource WHERE rowid IN (` + later + `)`} {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("EHR_STORE", "sqlite:"+path)
+	t.Setenv("EHR_DATA_DIR", dir)
+	if code, out, errOut := run(t, "audit", "verify"); code != 0 {
+		t.Fatalf("verify before: code %d, out %q, err %q", code, out, errOut)
+	}
+	code, out, _ := run(t, "audit", "accounting", "--patient", pid, "--format", "csv")
+	if code != 0 || strings.Count(out, "\n") != 5 {
+		t.Fatalf("accounting: code %d, want the create, two reads and the search:\n%s", code, out)
+	}
+	if code, out, errOut := run(t, "audit", "verify"); code != 0 || !strings.Contains(out, "ok: 4 audit records verified") {
+		t.Fatalf("verify after: code %d, out %q, err %q", code, out, errOut)
 	}
 }
