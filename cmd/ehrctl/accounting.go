@@ -51,6 +51,7 @@ func runAuditAccounting(ctx context.Context, args []string, stdout, stderr io.Wr
 		types = append(types, t.Name)
 	}
 	reg, _ := search.NewRegistry(types)
+	audit.RestrictSearch(reg)
 	req, err := reg.Parse("AuditEvent", params, search.Options{Strict: true})
 	if err != nil {
 		return fmt.Errorf("--from/--to: %w", err)

@@ -41,7 +41,7 @@ package api
 //	@tag.docs.url	https://hl7.org/fhir/R4/appointment.html
 //	@tag.docs.description	The R4 Appointment resource
 //	@tag.name	AuditEvent
-//	@tag.description	Read-only: read, vread, history and search (24 search parameters). Create, update and delete are refused.
+//	@tag.description	Read-only: read, vread, history and search (16 search parameters). Create, update and delete are refused.
 //	@tag.docs.url	https://hl7.org/fhir/R4/auditevent.html
 //	@tag.docs.description	The R4 AuditEvent resource
 //	@tag.name	Audit log

@@ -64,6 +64,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error
 		// The spec's expressions we cannot evaluate are named, never skipped silently.
 		log.Warn("search parameter not supported", "err", e)
 	}
+	audit.RestrictSearch(reg)
 	st, err := OpenStore(ctx, cfg.Store)
 	if err != nil {
 		verifier.Close()
@@ -136,34 +137,22 @@ func (a *App) Close(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
-// auditSearchParams are the AuditEvent parameters compliance officers search
-// by (docs/audit.md). Indexing only these keeps the audit write — one per
-// request, inside the group commit — small.
-var auditSearchParams = map[string]bool{
-	"_id": true, "action": true, "address": true, "agent": true, "agent-name": true, "altid": true,
-	"date": true, "entity": true, "entity-type": true, "entity-role": true, "outcome": true,
-	"patient": true, "policy": true, "subtype": true, "type": true,
-}
-
-// auditIndex extracts the index entries of an AuditEvent for those
-// parameters, with date as the only sort key.
+// auditIndex extracts the index entries of an AuditEvent (of the parameters
+// audit.RestrictSearch left), with date and _lastUpdated the only sort keys:
+// the trail is read in time order.
 func auditIndex(reg *search.Registry) func(string, map[string]any) ([]search.IndexEntry, map[string]any, error) {
 	return func(typ string, doc map[string]any) ([]search.IndexEntry, map[string]any, error) {
 		entries, sortVals, err := reg.Extract(typ, doc)
 		if err != nil {
 			return nil, nil, err
 		}
-		kept := entries[:0]
-		for _, e := range entries {
-			if auditSearchParams[e.Param] {
-				kept = append(kept, e)
+		sorts := map[string]any{}
+		for _, p := range []string{"date", "_lastUpdated"} {
+			if v, ok := sortVals[p]; ok {
+				sorts[p] = v
 			}
 		}
-		sorts := map[string]any{}
-		if v, ok := sortVals["date"]; ok {
-			sorts["date"] = v
-		}
-		return kept, sorts, nil
+		return entries, sorts, nil
 	}
 }
 

@@ -131,6 +131,7 @@ func TestAuditTrail(t *testing.T) {
 			{"subtype=read", func(ev map[string]any) bool { return strings.Contains(mustJSON(ev["subtype"]), `"read"`) }},
 			{"date=ge2020-01-01", func(ev map[string]any) bool { return ev["recorded"] != nil }},
 			{"agent-name=tester", func(ev map[string]any) bool { return strings.Contains(mustJSON(ev["agent"]), "tester") }},
+			{"_lastUpdated=ge2020-01-01&_sort=-_lastUpdated", func(ev map[string]any) bool { return ev["meta"] != nil }},
 		}
 		for _, q := range searches {
 			t.Run(q.query, func(t *testing.T) {
@@ -150,8 +151,14 @@ func TestAuditTrail(t *testing.T) {
 				}
 			})
 		}
+		// A parameter the server does not index for AuditEvents is refused,
+		// never answered with an empty page (audit.SearchParams).
+		r := must(t, s.do("GET", "/fhir/AuditEvent?site=clinic", officer, nil, "Prefer", "handling=strict"), http.StatusBadRequest)
+		if !strings.Contains(string(r.Body), "not indexed") {
+			t.Errorf("refusal does not say why: %s", r.Body)
+		}
 		// A 401 event carries the failure and no token.
-		r := must(t, s.do("GET", "/fhir/AuditEvent?outcome=4&subtype=read&_count=100", officer, nil), http.StatusOK)
+		r = must(t, s.do("GET", "/fhir/AuditEvent?outcome=4&subtype=read&_count=100", officer, nil), http.StatusOK)
 		for _, e := range entries(t, r) {
 			if strings.Contains(mustJSON(e), "eyJ") {
 				t.Errorf("an AuditEvent holds something like a token: %s", mustJSON(e))

@@ -9,6 +9,7 @@ import (
 	"sync"
 
 	"github.com/clinic/ehr/fhir"
+	"github.com/clinic/ehr/internal/audit"
 	"github.com/clinic/ehr/internal/engine"
 	"github.com/clinic/ehr/internal/rules"
 	"github.com/clinic/ehr/internal/search"
@@ -73,7 +74,10 @@ func NewRegistry() (*search.Registry, error) {
 	if reg == nil {
 		return nil, fmt.Errorf("search registry: %w", errors.Join(errs...))
 	}
-	return reg, nil // parameters the server cannot evaluate either are skipped alike
+	// As the server's: the AuditEvent parameters it indexes, and no
+	// parameter it cannot evaluate either.
+	audit.RestrictSearch(reg)
+	return reg, nil
 }
 
 // seedStage prepares writes on every core and commits them in batches on

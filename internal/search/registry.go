@@ -127,6 +127,29 @@ func newParam(def *fhir.SearchParam) (*Param, error) {
 	return &Param{Code: def.Code, Type: def.Type, Target: def.Target, Def: def, kind: k}, nil
 }
 
+// Restrict keeps only the type's parameters that keep accepts. The others
+// are refused by Parse with why, and Extract no longer indexes them: the
+// server stores no entries for them, so a search on them must fail rather
+// than find nothing. Call it before the registry is shared.
+func (r *Registry) Restrict(resourceType string, keep func(code string) bool, why string) {
+	tp, ok := r.types[resourceType]
+	if !ok {
+		return
+	}
+	kept := tp.sorted[:0]
+	for _, p := range tp.sorted {
+		if keep(p.Code) {
+			kept = append(kept, p)
+			continue
+		}
+		delete(tp.byCode, p.Code)
+		tp.unsupported[p.Code] = why
+	}
+	clear(tp.sorted[len(kept):])
+	tp.sorted = kept
+	tp.implied = findImplied(resourceType, tp)
+}
+
 // Param returns a parameter of the type by code.
 func (r *Registry) Param(resourceType, code string) (*Param, bool) {
 	tp, ok := r.types[resourceType]

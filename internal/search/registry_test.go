@@ -1,6 +1,7 @@
 package search
 
 import (
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -47,5 +48,44 @@ func TestNewRegistryReportsOnlySpecials(t *testing.T) {
 	}
 	if got, want := len(testRegErrs), 3*len(servedTypes()); got != want {
 		t.Errorf("got %d registry errors, want %d: %v", got, want, testRegErrs)
+	}
+}
+
+// A restricted type indexes only what it keeps, and refuses the rest with
+// the reason instead of matching nothing.
+func TestRestrict(t *testing.T) {
+	reg, _ := NewRegistry([]string{"Patient"})
+	reg.Restrict("Patient", func(code string) bool { return code == "_id" || code == "family" }, "not indexed here")
+	doc := map[string]any{"resourceType": "Patient", "id": "p1", "gender": "female",
+		"name": []any{map[string]any{"family": "Haddad", "given": []any{"Layla"}}}}
+	entries, sorts, err := reg.Extract("Patient", doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if e.Param != "_id" && e.Param != "family" {
+			t.Errorf("entry of a parameter not kept: %+v", e)
+		}
+	}
+	if _, ok := sorts["gender"]; ok || len(entries) < 2 {
+		t.Errorf("entries %v, sorts %v: want _id and family only", entries, sorts)
+	}
+	if _, ok := reg.Param("Patient", "gender"); ok || len(reg.Params("Patient")) != 2 {
+		t.Errorf("gender still a parameter; params %d", len(reg.Params("Patient")))
+	}
+	tests := []struct {
+		query   string
+		wantErr string // "" when the query parses
+	}{
+		{"family=haddad", ""},
+		{"gender=female", "not indexed here"},
+		{"family=haddad&given=layla", "not indexed here"},
+	}
+	for _, tt := range tests {
+		q, _ := url.ParseQuery(tt.query)
+		_, err := reg.Parse("Patient", q, Options{Strict: true})
+		if tt.wantErr == "" && err != nil || tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)) {
+			t.Errorf("Parse(%s) = %v, want error containing %q", tt.query, err, tt.wantErr)
+		}
 	}
 }

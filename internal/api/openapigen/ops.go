@@ -175,6 +175,9 @@ func searchDescription(t resourceType) []string {
 	if len(t.Unsupported) > 0 {
 		d = append(d, "Not supported, as the specification gives them no FHIRPath expression: "+strings.Join(t.Unsupported, ", ")+" (ignored with a warning, or refused under Prefer: handling=strict).")
 	}
+	if len(t.NotIndexed) > 0 {
+		d = append(d, "Not indexed for this type, so refused like those: "+strings.Join(t.NotIndexed, ", ")+".")
+	}
 	return d
 }
 

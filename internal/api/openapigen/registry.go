@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/clinic/ehr/fhir"
+	"github.com/clinic/ehr/internal/audit"
 	"github.com/clinic/ehr/internal/search"
 )
 
@@ -19,8 +20,9 @@ type resourceType struct {
 	Profile  string
 	Params   []searchParam // the ones the server searches on, by code
 	// Unsupported are the specification's parameters the server cannot
-	// search on (no FHIRPath expression); the search refuses them.
-	Unsupported []string
+	// search on (no FHIRPath expression); NotIndexed the ones it does not
+	// index for this type (audit.SearchParams). The search refuses both.
+	Unsupported, NotIndexed []string
 	Includes    []string // _include values: Type:param of its reference parameters
 	RevIncludes []string // _revinclude values: Other:param pointing to this type
 }
@@ -47,6 +49,7 @@ func loadTypes() ([]resourceType, error) {
 	// parameter it cannot compile is refused by searches, so the document
 	// lists it apart.
 	reg, _ := search.NewRegistry(names)
+	audit.RestrictSearch(reg)
 	var out []resourceType
 	for _, info := range infos {
 		defs := fhir.SearchParams(info.Name)
@@ -57,7 +60,11 @@ func loadTypes() ([]resourceType, error) {
 		for _, code := range slices.Sorted(maps.Keys(defs)) {
 			def := defs[code]
 			if _, ok := reg.Param(info.Name, code); !ok {
-				t.Unsupported = append(t.Unsupported, code)
+				if def.Expression == "" {
+					t.Unsupported = append(t.Unsupported, code)
+				} else {
+					t.NotIndexed = append(t.NotIndexed, code)
+				}
 				continue
 			}
 			p := searchParam{
