@@ -20,6 +20,7 @@ func BenchmarkRecordParallel(b *testing.B) {
 		types = append(types, ti.Name)
 	}
 	reg, _ := search.NewRegistry(types)
+	RestrictSearch(reg) // as the server indexes AuditEvents
 	for _, indexed := range []bool{true, false} {
 		for _, sync := range []string{"FULL", "NORMAL"} {
 			name := "synchronous=" + sync
@@ -69,6 +70,7 @@ func BenchmarkProjection(b *testing.B) {
 		types = append(types, ti.Name)
 	}
 	reg, _ := search.NewRegistry(types)
+	RestrictSearch(reg) // as the server indexes AuditEvents
 	st, err := sqlite.Open(filepath.Join(b.TempDir(), "ehr.db"), sqlite.Options{})
 	if err != nil {
 		b.Fatal(err)
