@@ -15,12 +15,7 @@ import (
 // and how many share each group commit; with the search index entries the
 // server stores (indexed) and without.
 func BenchmarkRecordParallel(b *testing.B) {
-	var types []string
-	for _, ti := range fhir.Types() {
-		types = append(types, ti.Name)
-	}
-	reg, _ := search.NewRegistry(types)
-	RestrictSearch(reg) // as the server indexes AuditEvents
+	reg := serverRegistry()
 	for _, indexed := range []bool{true, false} {
 		for _, sync := range []string{"FULL", "NORMAL"} {
 			name := "synchronous=" + sync
@@ -65,12 +60,7 @@ func BenchmarkRecordParallel(b *testing.B) {
 // resources of records already in the log (projection.go): the catch-up
 // after a burst. One op is one record.
 func BenchmarkProjection(b *testing.B) {
-	var types []string
-	for _, ti := range fhir.Types() {
-		types = append(types, ti.Name)
-	}
-	reg, _ := search.NewRegistry(types)
-	RestrictSearch(reg) // as the server indexes AuditEvents
+	reg := serverRegistry()
 	st, err := sqlite.Open(filepath.Join(b.TempDir(), "ehr.db"), sqlite.Options{})
 	if err != nil {
 		b.Fatal(err)
@@ -95,4 +85,16 @@ func BenchmarkProjection(b *testing.B) {
 	}
 	b.StopTimer()
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "records/s")
+}
+
+// serverRegistry is the search registry of every served type, with the
+// AuditEvent parameters the server indexes.
+func serverRegistry() *search.Registry {
+	var types []string
+	for _, ti := range fhir.Types() {
+		types = append(types, ti.Name)
+	}
+	reg, _ := search.NewRegistry(types)
+	RestrictSearch(reg)
+	return reg
 }
