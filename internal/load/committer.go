@@ -56,8 +56,10 @@ type pending struct {
 // recorderMaxBatch is the recorder's default batch bound (audit.Options).
 const recorderMaxBatch = 256
 
-func newGroupCommitter(st store.Store, finish func(store.Tx, []*pending) error, bl backlog) *groupCommitter {
-	g := &groupCommitter{st: st, maxBatch: recorderMaxBatch, finish: finish, backlog: bl, maxLag: audit.DefaultMaxProjectionLag,
+// newGroupCommitter starts a committer whose backlog may lag by maxLag
+// records (audit.DefaultMaxProjectionLag, as the recorder's).
+func newGroupCommitter(st store.Store, finish func(store.Tx, []*pending) error, bl backlog, maxLag int64) *groupCommitter {
+	g := &groupCommitter{st: st, maxBatch: recorderMaxBatch, finish: finish, backlog: bl, maxLag: maxLag,
 		wake: make(chan struct{}, 1), done: make(chan struct{})}
 	go g.run()
 	return g

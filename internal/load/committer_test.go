@@ -67,8 +67,7 @@ func TestCommitterProjectionPolicy(t *testing.T) {
 				}
 				return nil
 			}
-			g := newGroupCommitter(st, finish, bl)
-			g.maxLag = tt.maxLag
+			g := newGroupCommitter(st, finish, bl, tt.maxLag)
 			defer g.Close()
 			var lastCommit time.Time
 			for range tt.requests {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/clinic/ehr/fhir"
 	"github.com/clinic/ehr/internal/app"
+	"github.com/clinic/ehr/internal/audit"
 	"github.com/clinic/ehr/internal/engine"
 	"github.com/clinic/ehr/internal/store"
 	"github.com/clinic/ehr/internal/store/sqlite"
@@ -58,7 +59,7 @@ func OpenReplay(ctx context.Context, path string) (*Replay, error) {
 		_ = st.Close()
 		return nil, fmt.Errorf("replay: %w", err)
 	}
-	r.g = newGroupCommitter(st, r.appendAudit, r.log)
+	r.g = newGroupCommitter(st, r.appendAudit, r.log, audit.DefaultMaxProjectionLag)
 	return r, nil
 }
 
