@@ -90,7 +90,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error
 		_ = st.Close()
 		return nil, fmt.Errorf("start the audit recorder: %w", err)
 	}
-	watchProjection(metrics.Registry(), rec)
+	watchRecorder(metrics.Registry(), rec)
 	eng := engine.New(engine.Config{Store: newTimedStore(st, metrics.Registry()), Search: reg, Rules: rules.All()})
 	auditor, stopBench := benchAuditor(cfg, st, rec, log)
 	srv := api.New(api.Config{

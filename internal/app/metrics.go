@@ -36,12 +36,18 @@ func newAuditMetrics(reg *prometheus.Registry) *auditMetrics {
 	return m
 }
 
-// watchProjection exports how many audit records wait for their AuditEvent
-// resource (internal/audit/projection.go): AuditEvent searches wait for them.
-func watchProjection(reg *prometheus.Registry, rec *audit.Recorder) {
-	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
-		Name: "ehr_audit_projection_lag", Help: "Audit records whose searchable AuditEvent is not written yet.",
-	}, func() float64 { return float64(rec.Stats().Lag) }))
+// watchRecorder exports what waits on the audit sequencer: requests for the
+// next group commit, and audit records for their AuditEvent resource
+// (internal/audit/projection.go), which AuditEvent searches wait for.
+func watchRecorder(reg *prometheus.Registry, rec *audit.Recorder) {
+	reg.MustRegister(
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "ehr_audit_queue_depth", Help: "Requests waiting for the next audit group commit.",
+		}, func() float64 { return float64(rec.Stats().Queued) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "ehr_audit_projection_lag", Help: "Audit records whose searchable AuditEvent is not written yet.",
+		}, func() float64 { return float64(rec.Stats().Lag) }),
+	)
 }
 
 func (m *auditMetrics) observe(requests int, took time.Duration, err error) {

@@ -351,7 +351,7 @@ func TestServiceEndpoints(t *testing.T) {
 		must(t, s.do("GET", "/fhir/Patient/nope", token(t, adminScope, ""), nil), http.StatusNotFound)
 		m := must(t, s.do("GET", "/metrics", "", nil), http.StatusOK)
 		for _, want := range []string{"ehr_http_requests_total", "ehr_http_request_duration_seconds", "ehr_audit_commit_batch_size_count",
-			"ehr_audit_commit_duration_seconds", "ehr_audit_projection_lag", `ehr_store_duration_seconds_count{op="read"}`} {
+			"ehr_audit_commit_duration_seconds", "ehr_audit_projection_lag", "ehr_audit_queue_depth", `ehr_store_duration_seconds_count{op="read"}`} {
 			if !strings.Contains(string(m.Body), want) {
 				t.Errorf("metrics lack %s", want)
 			}

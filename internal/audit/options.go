@@ -91,4 +91,5 @@ type Stats struct {
 	MeanBatch float64 // requests per successful commit
 	Projected int64   // records whose AuditEvent resource is written (all but the lag)
 	Lag       int64   // records whose AuditEvent resource is not written yet
+	Queued    int64   // requests waiting for the next group commit
 }

@@ -212,6 +212,9 @@ func (r *Recorder) Stats() Stats {
 	}
 	s.Projected = r.projected.Load()
 	s.Lag = max(0, r.size.Load()-s.Projected)
+	r.mu.Lock()
+	s.Queued = int64(len(r.queue))
+	r.mu.Unlock()
 	return s
 }
 
