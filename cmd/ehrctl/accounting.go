@@ -67,7 +67,7 @@ func runAuditAccounting(ctx context.Context, args []string, stdout, stderr io.Wr
 	defer st.Close()
 	// A server that stopped abruptly may have left its last records without
 	// their searchable AuditEvent.
-	if err := audit.CatchUp(ctx, st, app.AuditIndex(reg)); err != nil {
+	if err := audit.CatchUp(ctx, st, audit.Index(reg)); err != nil {
 		return err
 	}
 

@@ -80,7 +80,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error
 	auditM := newAuditMetrics(metrics.Registry())
 	rec, err := audit.NewRecorder(ctx, st, audit.Options{
 		Signer:   signer,
-		Index:    auditIndex(reg),
+		Index:    audit.Index(reg),
 		NewID:    engine.NewID,
 		Logger:   log,
 		OnCommit: auditM.observe,
@@ -135,25 +135,6 @@ func (a *App) Close(ctx context.Context) error {
 	}
 	a.Verifier.Close()
 	return errors.Join(errs...)
-}
-
-// auditIndex extracts the index entries of an AuditEvent (of the parameters
-// audit.RestrictSearch left), with date and _lastUpdated the only sort keys:
-// the trail is read in time order.
-func auditIndex(reg *search.Registry) func(string, map[string]any) ([]search.IndexEntry, map[string]any, error) {
-	return func(typ string, doc map[string]any) ([]search.IndexEntry, map[string]any, error) {
-		entries, sortVals, err := reg.Extract(typ, doc)
-		if err != nil {
-			return nil, nil, err
-		}
-		sorts := map[string]any{}
-		for _, p := range []string{"date", "_lastUpdated"} {
-			if v, ok := sortVals[p]; ok {
-				sorts[p] = v
-			}
-		}
-		return entries, sorts, nil
-	}
 }
 
 func typeNames() []string {

@@ -17,6 +17,27 @@ var SearchParams = []string{
 	"entity", "entity-role", "entity-type", "outcome", "patient", "policy", "subtype", "type",
 }
 
+// Index is the server's IndexFunc for AuditEvents, over a registry that
+// RestrictSearch limited: the entries of SearchParams, with date and
+// _lastUpdated the only sort keys (the trail is read in time order). Whatever
+// projects AuditEvents (the recorder, ehrctl, the load tool's ceiling b)
+// uses it, so that they all index alike.
+func Index(reg *search.Registry) IndexFunc {
+	return func(typ string, doc map[string]any) ([]search.IndexEntry, map[string]any, error) {
+		entries, sortVals, err := reg.Extract(typ, doc)
+		if err != nil {
+			return nil, nil, err
+		}
+		sorts := map[string]any{}
+		for _, p := range []string{"date", "_lastUpdated"} {
+			if v, ok := sortVals[p]; ok {
+				sorts[p] = v
+			}
+		}
+		return entries, sorts, nil
+	}
+}
+
 // RestrictSearch limits reg's AuditEvent parameters to SearchParams. Every
 // registry that indexes or searches AuditEvents must be restricted alike.
 func RestrictSearch(reg *search.Registry) {

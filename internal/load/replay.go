@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/clinic/ehr/fhir"
-	"github.com/clinic/ehr/internal/app"
 	"github.com/clinic/ehr/internal/audit"
 	"github.com/clinic/ehr/internal/engine"
 	"github.com/clinic/ehr/internal/store"
@@ -55,7 +54,7 @@ func OpenReplay(ctx context.Context, path string) (*Replay, error) {
 		_ = st.Close()
 		return nil, err
 	}
-	if r.log, err = newLogAppender(ctx, st, app.AuditIndex(reg)); err != nil {
+	if r.log, err = newLogAppender(ctx, st, audit.Index(reg)); err != nil {
 		_ = st.Close()
 		return nil, fmt.Errorf("replay: %w", err)
 	}

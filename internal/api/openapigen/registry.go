@@ -23,8 +23,8 @@ type resourceType struct {
 	// search on (no FHIRPath expression); NotIndexed the ones it does not
 	// index for this type (audit.SearchParams). The search refuses both.
 	Unsupported, NotIndexed []string
-	Includes    []string // _include values: Type:param of its reference parameters
-	RevIncludes []string // _revinclude values: Other:param pointing to this type
+	Includes                []string // _include values: Type:param of its reference parameters
+	RevIncludes             []string // _revinclude values: Other:param pointing to this type
 }
 
 // searchParam is one search parameter of one type.
