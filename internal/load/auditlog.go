@@ -107,12 +107,13 @@ func (l *logAppender) append(tx store.Tx, rows []store.Write) error {
 // lag is how many records wait for their AuditEvent resource.
 func (l *logAppender) lag() int64 { return l.appended.Load() - l.projected.Load() }
 
-// step projects the next chunk of records, as one step of the recorder's
-// projection: their AuditEvent resources and index entries, in one commit.
-func (l *logAppender) step(ctx context.Context) error {
+// step projects the next n records (at most a chunk), as one step of the
+// recorder's projection: their AuditEvent resources and index entries, in
+// one commit.
+func (l *logAppender) step(ctx context.Context, n int64) error {
 	start := time.Now()
 	from := l.projected.Load()
-	to := min(from+audit.ProjectChunk, l.size)
+	to := min(from+min(max(n, 1), audit.ProjectChunk), l.size)
 	if err := audit.ProjectRange(ctx, l.st, l.index, from, to); err != nil {
 		return fmt.Errorf("ceiling b: %w", err)
 	}

@@ -41,7 +41,7 @@ type groupCommitter struct {
 // does the next piece of it in a storage transaction of its own.
 type backlog interface {
 	lag() int64
-	step(ctx context.Context) error
+	step(ctx context.Context, n int64) error // up to n records, at most audit.ProjectChunk
 }
 
 // pending is one caller waiting for its unit to be committed.
@@ -132,26 +132,26 @@ func (g *groupCommitter) run() {
 		if len(batch) > 0 {
 			g.commit(batch)
 			busy = time.Now()
-			if g.due(false) {
-				for g.step() && g.overLag() {
-				}
+			// As the recorder: past the bound, as many records as the
+			// batch took the lag over it.
+			for g.overLag() && g.step(g.backlog.lag()-g.maxLag) {
 			}
 			continue
 		}
 		if closed {
-			if g.due(true) && g.step() {
+			if g.due(true) && g.step(audit.ProjectChunk) {
 				continue
 			}
 			return
 		}
 		if g.due(false) {
-			g.step()
+			g.step(audit.ProjectChunk)
 			continue
 		}
 		wait := time.Hour
 		if g.due(true) {
 			if wait = audit.ProjectionIdleGrace - time.Since(busy); wait <= 0 {
-				g.step()
+				g.step(audit.ProjectChunk)
 				continue
 			}
 		}
@@ -186,11 +186,13 @@ func (g *groupCommitter) due(idle bool) bool {
 	return lag > g.maxLag || (idle && lag > 0)
 }
 
-func (g *groupCommitter) overLag() bool { return g.backlog.lag() > g.maxLag }
+func (g *groupCommitter) overLag() bool {
+	return g.backlog != nil && g.BacklogErr() == nil && g.backlog.lag() > g.maxLag
+}
 
-// step does one piece of the backlog and reports whether it worked.
-func (g *groupCommitter) step() bool {
-	if err := g.backlog.step(context.Background()); err != nil {
+// step does up to n records of the backlog and reports whether it worked.
+func (g *groupCommitter) step(n int64) bool {
+	if err := g.backlog.step(context.Background(), n); err != nil {
 		g.mu.Lock()
 		g.backlogErr = err
 		g.mu.Unlock()

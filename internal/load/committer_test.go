@@ -13,7 +13,7 @@ import (
 )
 
 // fakeBacklog counts records as the audit projection would, without a
-// store: finish adds a request's records, step takes a chunk.
+// store: finish adds a request's records, step takes up to n (at most a chunk).
 type fakeBacklog struct {
 	mu      sync.Mutex
 	waiting int64
@@ -22,10 +22,10 @@ type fakeBacklog struct {
 
 func (f *fakeBacklog) lag() int64 { f.mu.Lock(); defer f.mu.Unlock(); return f.waiting }
 
-func (f *fakeBacklog) step(context.Context) error {
+func (f *fakeBacklog) step(_ context.Context, n int64) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.waiting -= min(f.waiting, audit.ProjectChunk)
+	f.waiting -= min(f.waiting, n, audit.ProjectChunk)
 	f.steps = append(f.steps, time.Now())
 	return nil
 }
